@@ -1,0 +1,31 @@
+import Database
+
+/// Tables owned by the Catalog module.
+public enum CatalogMigrations {
+    public static let all: [Migration] = [
+        Migration(
+            id: "0101_tracks",
+            statements: [
+                """
+                CREATE TABLE tracks (
+                    id {uuid} PRIMARY KEY,
+                    owner_id {uuid} NOT NULL,
+                    title TEXT NOT NULL,
+                    visibility TEXT NOT NULL CHECK (visibility IN ('public', 'unlisted', 'private')),
+                    status TEXT NOT NULL CHECK (status IN ('uploading', 'processing', 'ready', 'failed')),
+                    failure_reason TEXT,
+                    storage_backend TEXT NOT NULL CHECK (storage_backend IN ('local', 's3')),
+                    storage_key TEXT NOT NULL,
+                    size_bytes {bigint} NOT NULL CHECK (size_bytes >= 0),
+                    sha256 TEXT NOT NULL,
+                    content_type TEXT NOT NULL,
+                    duration_ms {bigint},
+                    created_at {timestamp} NOT NULL,
+                    updated_at {timestamp} NOT NULL
+                )
+                """,
+                "CREATE INDEX tracks_owner ON tracks (owner_id, created_at)",
+            ]
+        )
+    ]
+}

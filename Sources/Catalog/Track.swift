@@ -1,0 +1,108 @@
+import Foundation
+
+/// Who may see a track (the stream server's access policy reads this).
+public enum TrackVisibility: String, Codable, Sendable, CaseIterable {
+    /// Listed and playable by anyone.
+    case `public`
+    /// Playable by anyone with the id, not listed.
+    case unlisted
+    /// Only the owner, admins and holders of a share token, licence or plan.
+    case `private`
+}
+
+/// Where a track is in its life; see ``Track/StateMachine``.
+public enum TrackStatus: String, Codable, Sendable, CaseIterable {
+    case uploading
+    case processing
+    case ready
+    case failed
+}
+
+/// Which object store holds a track's source and renditions.
+public enum StorageBackendKind: String, Codable, Sendable, CaseIterable {
+    case local
+    case s3
+}
+
+/// A track: its owner, its stored source, and its processing state.
+public struct Track: Codable, Sendable, Equatable, Identifiable {
+    public var id: UUID
+    public var ownerID: UUID
+    public var title: String
+    public var visibility: TrackVisibility
+    public var status: TrackStatus
+    /// Why processing failed, readable by the owner; `nil` unless `status == .failed`.
+    public var failureReason: String?
+    public var storageBackend: StorageBackendKind
+    /// Object key of the source, `tracks/<ownerID>/<trackID>.<ext>`.
+    public var storageKey: String
+    public var sizeBytes: Int64
+    /// Lowercase hex SHA-256 of the stored source.
+    public var sha256: String
+    public var contentType: String
+    public var durationMs: Int64?
+    public var createdAt: Date
+    public var updatedAt: Date
+
+    public init(
+        id: UUID = UUID(),
+        ownerID: UUID,
+        title: String,
+        visibility: TrackVisibility,
+        status: TrackStatus,
+        failureReason: String? = nil,
+        storageBackend: StorageBackendKind,
+        storageKey: String,
+        sizeBytes: Int64,
+        sha256: String,
+        contentType: String,
+        durationMs: Int64? = nil,
+        createdAt: Date = Date(),
+        updatedAt: Date = Date()
+    ) {
+        self.id = id
+        self.ownerID = ownerID
+        self.title = title
+        self.visibility = visibility
+        self.status = status
+        self.failureReason = failureReason
+        self.storageBackend = storageBackend
+        self.storageKey = storageKey
+        self.sizeBytes = sizeBytes
+        self.sha256 = sha256
+        self.contentType = contentType
+        self.durationMs = durationMs
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+
+    /// Column names, also the JSON field names.
+    enum CodingKeys: String, CodingKey {
+        case id
+        case ownerID = "owner_id"
+        case title
+        case visibility
+        case status
+        case failureReason = "failure_reason"
+        case storageBackend = "storage_backend"
+        case storageKey = "storage_key"
+        case sizeBytes = "size_bytes"
+        case sha256
+        case contentType = "content_type"
+        case durationMs = "duration_ms"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+    }
+
+    /// The object key for a track's source: `tracks/<userID>/<trackID>.<ext>`.
+    public static func sourceKey(ownerID: UUID, trackID: UUID, fileExtension: String) -> String {
+        let ext = fileExtension.lowercased().filter { $0.isASCII && ($0.isLetter || $0.isNumber) }
+        let suffix = ext.isEmpty ? "" : ".\(ext.prefix(8))"
+        return "tracks/\(ownerID.uuidString.lowercased())/\(trackID.uuidString.lowercased())\(suffix)"
+    }
+
+    static let columns = """
+        id, owner_id, title, visibility, status, failure_reason, storage_backend, storage_key, size_bytes, sha256, \
+        content_type, duration_ms, created_at, updated_at
+        """
+}

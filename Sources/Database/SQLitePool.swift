@@ -1,0 +1,77 @@
+@preconcurrency import AsyncKit
+import Logging
+import NIOCore
+import NIOPosix
+import SQLiteKit
+
+/// Opens SQLite connections with the settings the server relies on.
+///
+/// sqlite-kit sets neither WAL nor a busy timeout. Without WAL readers block the writer; without
+/// `busy_timeout` sqlite-nio's own busy handler spins forever on a locked database.
+struct TunedSQLiteSource: ConnectionPoolSource {
+    let path: String
+    let threadPool: NIOThreadPool
+
+    static let pragmas = [
+        "PRAGMA journal_mode = WAL",
+        "PRAGMA busy_timeout = 10000",
+        "PRAGMA foreign_keys = ON",
+        // WAL + NORMAL is durable across process crashes; only an OS crash can lose the last commits.
+        "PRAGMA synchronous = NORMAL",
+    ]
+
+    func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
+        SQLiteConnection.open(
+            storage: .file(path: self.path),
+            threadPool: self.threadPool,
+            logger: logger,
+            on: eventLoop
+        )
+        .flatMap { connection in
+            var ready = eventLoop.makeSucceededVoidFuture()
+            for pragma in Self.pragmas {
+                ready = ready.flatMap { connection.query(pragma).map { _ in } }
+            }
+            return ready.map { connection }.flatMapError { error in
+                connection.close().flatMapThrowing { throw error }
+            }
+        }
+    }
+}
+
+/// A `SQLiteDatabase` over a connection pool, so that SQLKit's `withSession` pins one pooled connection.
+struct SQLitePoolDatabase: SQLiteDatabase {
+    let pool: EventLoopConnectionPool<TunedSQLiteSource>
+    let logger: Logger
+
+    var eventLoop: any EventLoop { self.pool.eventLoop }
+
+    func query(
+        _ query: String,
+        _ binds: [SQLiteData],
+        logger: Logger,
+        _ onRow: @escaping @Sendable (SQLiteRow) -> Void
+    ) -> EventLoopFuture<Void> {
+        self.pool.withConnection(logger: logger) { $0.query(query, binds, logger: logger, onRow) }
+    }
+
+    func query(
+        _ query: String,
+        _ binds: [SQLiteData],
+        _ onRow: @escaping @Sendable (SQLiteRow) -> Void
+    ) async throws {
+        try await self.query(query, binds, logger: self.logger, onRow).get()
+    }
+
+    func withConnection<T>(
+        _ closure: @escaping @Sendable (SQLiteConnection) -> EventLoopFuture<T>
+    ) -> EventLoopFuture<T> {
+        self.pool.withConnection(logger: self.logger, closure)
+    }
+
+    func withConnection<T>(_ closure: @escaping @Sendable (SQLiteConnection) async throws -> T) async throws -> T {
+        let connection = try await self.pool.requestConnection(logger: self.logger).get()
+        defer { self.pool.releaseConnection(connection, logger: self.logger) }
+        return try await closure(connection)
+    }
+}

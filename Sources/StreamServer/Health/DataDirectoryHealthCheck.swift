@@ -1,0 +1,30 @@
+import Foundation
+
+/// The local store's health: the data directory exists and takes a write.
+struct DataDirectoryHealthCheck: HealthCheck {
+    let directory: String
+    var name: String { "store" }
+
+    func check() async -> HealthReport {
+        let directory = self.directory
+        return await measured {
+            let probe = (directory as NSString).appendingPathComponent(".health-\(UUID().uuidString)")
+            guard FileManager.default.createFile(atPath: probe, contents: Data("ok".utf8)) else {
+                throw HealthError("data directory \(directory) is not writable")
+            }
+            try FileManager.default.removeItem(atPath: probe)
+            var details = ["backend": "local", "location": directory]
+            if let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory),
+                let free = attributes[.systemFreeSize] as? NSNumber
+            {
+                details["free_bytes"] = free.stringValue
+            }
+            return details
+        }
+    }
+}
+
+struct HealthError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

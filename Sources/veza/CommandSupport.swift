@@ -1,0 +1,36 @@
+import Database
+import Foundation
+import Logging
+import StreamServer
+
+/// Shared start-up for the subcommands: read and validate the configuration, or stop with one
+/// clear line.
+enum CommandSupport {
+    static func configuration(host: String? = nil, port: Int? = nil) -> AppConfiguration {
+        do {
+            var configuration = try AppConfiguration(environment: ProcessInfo.processInfo.environment)
+            try configuration.override(host: host, port: port)
+            return configuration
+        } catch {
+            fail(error)
+        }
+    }
+
+    /// Prints `veza: <reason>` to standard error and exits 1.
+    static func fail(_ error: any Error) -> Never {
+        FileHandle.standardError.write(Data("veza: \(error)\n".utf8))
+        exit(1)
+    }
+
+    /// Builds the components and checks the database is reachable, failing fast otherwise.
+    static func components(_ configuration: AppConfiguration) async -> VezaComponents {
+        let logger = Logger.veza(level: configuration.logLevel)
+        do {
+            let components = try await VezaComponents(configuration: configuration, logger: logger)
+            try await components.database.checkReachable()
+            return components
+        } catch {
+            fail(error)
+        }
+    }
+}

@@ -1,0 +1,79 @@
+import Database
+import Foundation
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import TestSupport
+import Testing
+
+@testable import StreamServer
+
+/// Builds the real application on a fresh data directory and a fresh database of `engine`.
+enum TestApp {
+    static let jwtSecret = String(repeating: "k", count: 40)
+
+    static func configuration(
+        engine: DatabaseEngine,
+        dataDirectory: String,
+        database: DatabaseLocation?
+    ) throws -> AppConfiguration {
+        var environment = ["VEZA_DATA_DIR": dataDirectory, "JWT_SECRET": Self.jwtSecret, "TRANSCODE_WORKERS": "0"]
+        if case .postgres(let location) = database {
+            environment["DATABASE_URL"] =
+                "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)?sslmode=disable"
+        }
+        return try AppConfiguration(environment: environment)
+    }
+
+    /// Runs `body` against the application, in-process (`.router`).
+    static func with(
+        _ engine: DatabaseEngine,
+        _ body: @Sendable (VezaComponents, any TestClientProtocol) async throws -> Void
+    ) async throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veza-app-\(UUID().uuidString)")
+            .path
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        var drop: (@Sendable () async throws -> Void)? = nil
+        var location: DatabaseLocation? = nil
+        if engine == .postgres {
+            let created = try await TestDatabase.createPostgresDatabase()
+            location = created.0
+            drop = created.1
+        }
+        do {
+            let configuration = try Self.configuration(engine: engine, dataDirectory: directory, database: location)
+            let components = try await VezaComponents(configuration: configuration, logger: TestDatabase.logger)
+            let app = buildApplication(components)
+            try await app.test(.router) { client in
+                try await body(components, client)
+            }
+        } catch {
+            try? await drop?()
+            throw error
+        }
+        try await drop?()
+    }
+
+    static func token(
+        for identity: Identity,
+        lifetime: Duration = .seconds(3600),
+        now: Date = Date()
+    ) async throws -> String {
+        try await AccessTokens(secret: Self.jwtSecret).mint(identity, lifetime: lifetime, now: now)
+    }
+}
+
+extension ByteBuffer {
+    /// The body as a JSON object, for assertions.
+    var jsonObject: [String: Any]? {
+        (try? JSONSerialization.jsonObject(with: Data(self.readableBytesView))) as? [String: Any]
+    }
+
+    /// The `{"error": {"code", "message"}}` body, if that is what this is.
+    var apiError: (code: String, message: String)? {
+        guard let error = self.jsonObject?["error"] as? [String: Any],
+            let code = error["code"] as? String, let message = error["message"] as? String
+        else { return nil }
+        return (code, message)
+    }
+}
