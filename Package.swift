@@ -9,7 +9,8 @@ let package = Package(
     name: "veza-media",
     platforms: [.macOS(.v14)],
     products: [
-        .executable(name: "veza", targets: ["veza"])
+        .executable(name: "veza", targets: ["veza"]),
+        .executable(name: "veza-bench", targets: ["VezaBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -36,6 +37,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "Storage",
+            dependencies: [
+                "SignedURL",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "_NIOFileSystem", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Database",
             dependencies: [
                 .product(name: "AsyncKit", package: "async-kit"),
@@ -54,18 +68,44 @@ let package = Package(
             dependencies: ["Database", .product(name: "SQLKit", package: "sql-kit")],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Ingest",
+            dependencies: [
+                "Catalog",
+                "Database",
+                "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .systemLibrary(
             name: "CFFmpeg",
             pkgConfig: "libavformat libavcodec libswresample libavutil",
             providers: [.apt(["libavformat-dev", "libavcodec-dev", "libswresample-dev", "libavutil-dev"])]
         ),
         .target(
-            name: "StreamServer",
+            name: "Transcode",
             dependencies: [
                 "CFFmpeg",
                 "Catalog",
                 "Database",
+                "Storage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "StreamServer",
+            dependencies: [
+                "Catalog",
+                "Database",
+                "Ingest",
                 "SignedURL",
+                "Storage",
+                "Transcode",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
@@ -79,6 +119,7 @@ let package = Package(
             name: "veza",
             dependencies: [
                 "StreamServer",
+                "Transcode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
@@ -87,6 +128,9 @@ let package = Package(
             name: "TestSupport",
             dependencies: [
                 "Database",
+                "SignedURL",
+                "Storage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SQLKit", package: "sql-kit"),
             ],
@@ -94,8 +138,43 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SignedURLTests", dependencies: ["SignedURL"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "VezaBench",
+            dependencies: [
+                "SignedURL",
+                "Storage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorageTests",
+            dependencies: [
+                "SignedURL",
+                "Storage",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DatabaseTests", dependencies: ["Database", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "TestSupport"], swiftSettings: swiftSettings),
         .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "IngestTests",
+            dependencies: [
+                "Ingest",
+                "StreamServer",
+                "TestSupport",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "StreamServerTests",
             dependencies: [

@@ -189,7 +189,7 @@ EOF
     weed_cmd=(
         "${weed}" server -ip=127.0.0.1 -ip.bind=127.0.0.1 "-dir=${weed_dir}/data"
         "-master.port=${master_port}" "-volume.port=${volume_port}" "-filer.port=${filer_port}"
-        -master.volumeSizeLimitMB=64 -volume.max=100 -master.telemetry=false
+        -master.volumeSizeLimitMB=64 -volume.max=1000 -master.telemetry=false
         -s3 "-s3.port=${s3_port}" "-s3.config=${weed_dir}/s3.json" -s3.port.iceberg=0 -s3.port.lance=0
     )
     # setsid: its own session, so a Ctrl-C in the terminal does not hit it before

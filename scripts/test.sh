@@ -67,7 +67,8 @@ print_summary() {
         # out unless neither ran any.
         local xctest swift_testing
         xctest="$(grep -E '^[[:space:]]*Executed [0-9]+ tests?, with' "${test_log}" | tail -n 1 || true)"
-        swift_testing="$(grep -E 'Test run with [0-9]+ tests?' "${test_log}" | tail -n 1 || true)"
+        # One line per `swift test` run (the command-line tests run first, on their own).
+        swift_testing="$(grep -E 'Test run with [0-9]+ tests?' "${test_log}" | awk '!seen[$0]++' || true)"
         printf '\n'
         [[ -z "${xctest}" || "${xctest}" == *"Executed 0 tests"* ]] || printf '%s\n' "${xctest}"
         if [[ -n "${swift_testing}" ]] &&
@@ -180,8 +181,19 @@ fi
 test_args+=("$@")
 test_log="$(mktemp -t veza-test-log.XXXXXX)"
 set +e
-swift test "${test_args[@]}" </dev/null 2>&1 | tee "${test_log}"
-test_rc="${PIPESTATUS[0]}"
+if [[ -z "${VEZA_TEST_FILTER:-}" && $# -eq 0 ]]; then
+    # The command-line tests time how fast `veza serve` stops on SIGTERM (the issue asks for
+    # under 5 s; it takes about 50 ms): they run first, alone, so the FFmpeg-heavy suites running
+    # in parallel cannot starve the processes they time.
+    swift test --skip-build --filter CommandLineTests </dev/null 2>&1 | tee "${test_log}"
+    first_rc="${PIPESTATUS[0]}"
+    swift test --skip-build --skip CommandLineTests </dev/null 2>&1 | tee -a "${test_log}"
+    test_rc="${PIPESTATUS[0]}"
+    if ((test_rc == 0)); then test_rc="${first_rc}"; fi
+else
+    swift test "${test_args[@]}" </dev/null 2>&1 | tee "${test_log}"
+    test_rc="${PIPESTATUS[0]}"
+fi
 set -e
 if ((test_rc == 130 || test_rc == 143)); then
     exit "${test_rc}" # interrupted: cleanup records it and stops the services

@@ -26,6 +26,17 @@ public enum CatalogMigrations {
                 """,
                 "CREATE INDEX tracks_owner ON tracks (owner_id, created_at)",
             ]
-        )
+        ),
+        Migration(
+            id: "0102_track_outputs",
+            statements: [
+                "ALTER TABLE tracks ADD COLUMN hls_prefix TEXT",
+                // JSON array of TrackOutputs.Rendition: read whole with the track, never queried into.
+                "ALTER TABLE tracks ADD COLUMN renditions TEXT",
+                "ALTER TABLE tracks ADD COLUMN loudness_lufs {double}",
+                "ALTER TABLE tracks ADD COLUMN true_peak_dbtp {double}",
+                "ALTER TABLE tracks ADD COLUMN waveform_key TEXT",
+            ]
+        ),
     ]
 }

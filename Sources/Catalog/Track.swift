@@ -41,6 +41,13 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
     public var sha256: String
     public var contentType: String
     public var durationMs: Int64?
+    /// Where the current HLS tree lives (`hls/<track>/<job>/`), once transcoded.
+    public var hlsPrefix: String?
+    /// JSON of `[TrackOutputs.Rendition]`; read it with ``renditionList``.
+    public var renditions: String?
+    public var loudnessLUFS: Double?
+    public var truePeakDBTP: Double?
+    public var waveformKey: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -90,6 +97,11 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
         case sha256
         case contentType = "content_type"
         case durationMs = "duration_ms"
+        case hlsPrefix = "hls_prefix"
+        case renditions
+        case loudnessLUFS = "loudness_lufs"
+        case truePeakDBTP = "true_peak_dbtp"
+        case waveformKey = "waveform_key"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -103,6 +115,13 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
 
     static let columns = """
         id, owner_id, title, visibility, status, failure_reason, storage_backend, storage_key, size_bytes, sha256, \
-        content_type, duration_ms, created_at, updated_at
+        content_type, duration_ms, hls_prefix, renditions, loudness_lufs, true_peak_dbtp, waveform_key, created_at, \
+        updated_at
         """
+
+    /// The renditions of the current HLS tree.
+    public var renditionList: [TrackOutputs.Rendition] {
+        guard let json = self.renditions else { return [] }
+        return (try? JSONDecoder().decode([TrackOutputs.Rendition].self, from: Data(json.utf8))) ?? []
+    }
 }

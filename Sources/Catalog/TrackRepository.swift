@@ -21,9 +21,41 @@ public struct TrackRepository: Sendable {
                 \(bind: track.id), \(bind: track.ownerID), \(bind: track.title), \(bind: track.visibility.rawValue),
                 \(bind: track.status.rawValue), \(bind: track.failureReason), \(bind: track.storageBackend.rawValue),
                 \(bind: track.storageKey), \(bind: track.sizeBytes), \(bind: track.sha256), \(bind: track.contentType),
-                \(bind: track.durationMs), \(bind: track.createdAt), \(bind: track.updatedAt))
+                \(bind: track.durationMs), \(bind: track.hlsPrefix), \(bind: track.renditions),
+                \(bind: track.loudnessLUFS), \(bind: track.truePeakDBTP), \(bind: track.waveformKey),
+                \(bind: track.createdAt), \(bind: track.updatedAt))
             """
         ).run()
+    }
+
+    /// Records a finished transcode: the track becomes `ready` with its outputs, in one guarded
+    /// update (only a `processing` track moves).
+    ///
+    /// - Returns: The updated track and the HLS prefix it had before (to delete once nothing
+    ///   points at it), or nil when it had none.
+    public func markReady(_ id: UUID, outputs: TrackOutputs, now: Date = Date()) async throws -> (Track, String?) {
+        let renditions = String(decoding: try JSONEncoder().encode(outputs.renditions), as: UTF8.self)
+        return try await self.database.transaction { db in
+            guard let current = try await self.find(id: id, on: db) else { throw TrackError.notFound }
+            var machine = Track.StateMachine(status: current.status)
+            guard case .transition(let from, let to, _) = machine.apply(.transcodeSucceeded) else {
+                throw TrackError.invalidTransition(from: current.status, event: .transcodeSucceeded)
+            }
+            let updated = try await db.raw(
+                """
+                UPDATE tracks SET status = \(bind: to.rawValue), failure_reason = NULL,
+                    duration_ms = \(bind: outputs.durationMs), hls_prefix = \(bind: outputs.hlsPrefix),
+                    renditions = \(bind: renditions), loudness_lufs = \(bind: outputs.loudnessLUFS),
+                    true_peak_dbtp = \(bind: outputs.truePeakDBTP), waveform_key = \(bind: outputs.waveformKey),
+                    updated_at = \(bind: now)
+                WHERE id = \(bind: id) AND status = \(bind: from.rawValue)
+                RETURNING \(unsafeRaw: Track.columns)
+                """
+            ).first(decoding: Track.self)
+            guard let updated else { throw TrackError.invalidTransition(from: from, event: .transcodeSucceeded) }
+            let previous = current.hlsPrefix == outputs.hlsPrefix ? nil : current.hlsPrefix
+            return (updated, previous)
+        }
     }
 
     /// The track with this id, if any.

@@ -27,6 +27,7 @@ public struct JobWorker: Service {
     let handler: any JobHandler
     let workerID: String
     let pollInterval: Duration
+    let readiness: ReadinessGate
     let logger: Logger
 
     public init(
@@ -34,8 +35,10 @@ public struct JobWorker: Service {
         handler: any JobHandler,
         workerID: String = "\(ProcessInfo.processInfo.hostName)-\(getpid())-\(UUID().uuidString.prefix(8))",
         pollInterval: Duration = .milliseconds(500),
+        readiness: ReadinessGate = ReadinessGate(open: true),
         logger: Logger
     ) {
+        self.readiness = readiness
         self.queue = queue
         self.handler = handler
         self.workerID = workerID
@@ -46,6 +49,12 @@ public struct JobWorker: Service {
     }
 
     public func run() async throws {
+        // The queue's table may not exist until this process's migrations have run.
+        do {
+            try await cancelWhenGracefulShutdown { try await self.readiness.wait() }
+        } catch {
+            return
+        }
         self.logger.info("worker started", metadata: ["job.queue": "\(self.handler.queue)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let job: Job?

@@ -25,12 +25,18 @@ enum CommandSupport {
     /// Builds the components and checks the database is reachable, failing fast otherwise.
     static func components(_ configuration: AppConfiguration) async -> VezaComponents {
         let logger = Logger.veza(level: configuration.logLevel)
+        let components: VezaComponents
         do {
-            let components = try await VezaComponents(configuration: configuration, logger: logger)
-            try await components.database.checkReachable()
-            return components
+            components = try await VezaComponents(configuration: configuration, logger: logger)
         } catch {
             fail(error)
         }
+        do {
+            try await components.database.checkReachable()
+        } catch {
+            await components.shutdownWithoutRunning()
+            fail(error)
+        }
+        return components
     }
 }

@@ -15,6 +15,7 @@ struct Migrate: AsyncParsableCommand {
             let applied = try await components.database.withRunning {
                 try await components.migrate()
             }
+            await components.shutdownWithoutRunning()
             print(applied.isEmpty ? "database is up to date" : "applied \(applied.count) migration(s)")
         } catch {
             CommandSupport.fail(error)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Hummingbird
 import StreamServer
 
@@ -34,6 +35,7 @@ struct Serve: AsyncParsableCommand {
         )
         do {
             try await buildApplication(components).runService()
+            components.logger.info("veza serve stopped")
         } catch {
             CommandSupport.fail(error)
         }

@@ -24,14 +24,14 @@ struct Worker: AsyncParsableCommand {
         let components = await CommandSupport.components(configuration)
         let count = self.concurrency ?? max(configuration.transcodeWorkers, 1)
         do {
-            try await components.database.withRunning { try await components.migrate() }
             let workers = components.workers(count: count)
             if workers.isEmpty {
                 components.logger.warning("no job handler is registered; the worker has nothing to do")
             }
             let group = ServiceGroup(
                 configuration: .init(
-                    services: [components.database] + workers,
+                    services: components.baseServices + [MigrationService(components: components)]
+                        + components.backgroundServices + workers,
                     gracefulShutdownSignals: [.sigterm, .sigint],
                     logger: components.logger
                 )

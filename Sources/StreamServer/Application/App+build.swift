@@ -1,9 +1,13 @@
+import AsyncHTTPClient
 import Catalog
 import Database
 import Foundation
 import Hummingbird
+import Ingest
 import Logging
 import ServiceLifecycle
+import Storage
+import Transcode
 
 /// The composition root: turns a validated configuration into the running parts.
 ///
@@ -15,10 +19,20 @@ public struct VezaComponents: Sendable {
     public let jobs: JobQueue
     public let tracks: TrackRepository
     public let tokens: AccessTokens
+    /// Sources and renditions: the local disk or S3.
+    public let store: any ObjectStore
+    /// Shared by every outgoing HTTP client (S3, payment providers).
+    public let httpClient: HTTPClient
+    /// Signs app-served URLs (local-store object URLs).
+    public let urlSecret: [UInt8]
+    /// Resumable uploads (chunk API), assembled into `store`.
+    public let uploads: UploadService
     public let logger: Logger
+    /// Opens once this process has applied the migrations; workers wait for it.
+    public let schemaReady = ReadinessGate()
 
     /// Every migration, in order. New modules append theirs here.
-    public static let migrations: [Migration] = CoreMigrations.all + CatalogMigrations.all
+    public static let migrations: [Migration] = CoreMigrations.all + CatalogMigrations.all + IngestMigrations.all
 
     /// Builds the components; nothing is started yet.
     public init(configuration: AppConfiguration, logger: Logger) async throws {
@@ -28,7 +42,69 @@ public struct VezaComponents: Sendable {
         self.database = try DatabaseClient(location: configuration.database, logger: logger)
         self.jobs = JobQueue(database: self.database)
         self.tracks = TrackRepository(database: self.database)
-        self.tokens = try await AccessTokens(configuration: configuration, logger: logger)
+        let tokenSecret = try JWTSecret.resolve(
+            configured: configuration.jwtSecret,
+            dataDirectory: configuration.dataDirectory,
+            logger: logger
+        )
+        self.tokens = await AccessTokens(secret: tokenSecret)
+        self.urlSecret = StorageComponents.urlSecret(fromTokenSecret: tokenSecret)
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+        )
+        do {
+            self.store = try StorageComponents.store(
+                configuration: configuration,
+                httpClient: httpClient,
+                urlSecret: self.urlSecret,
+                logger: logger
+            )
+        } catch {
+            // An HTTPClient must be shut down before it is released.
+            try? await httpClient.shutdown()
+            throw error
+        }
+        self.httpClient = httpClient
+        self.uploads = UploadService(
+            configuration: IngestConfiguration(
+                dataDirectory: configuration.dataDirectory,
+                backend: configuration.storageBackend == .s3 ? .s3 : .local,
+                maxUploadBytes: configuration.maxUploadBytes
+            ),
+            database: self.database,
+            jobs: self.jobs,
+            store: self.store,
+            logger: logger
+        )
+    }
+
+    /// Turns stored sources into HLS renditions.
+    public var transcodeHandler: TranscodeJobHandler {
+        TranscodeJobHandler(
+            tracks: self.tracks,
+            store: self.store,
+            ladderKbps: self.configuration.hlsLadderKbps,
+            segmentSeconds: self.configuration.hlsSegmentSeconds
+        )
+    }
+
+    /// Where objects live, for logs and `/health/deep`.
+    public var storeLocation: String {
+        switch self.configuration.storageBackend {
+        case .local: (self.configuration.dataDirectory as NSString).appendingPathComponent("objects")
+        case .s3: "\(self.configuration.s3?.endpoint ?? "")/\(self.configuration.s3?.bucket ?? "")"
+        }
+    }
+
+    /// Releases what ``baseServices`` would have stopped, for a process that fails before running them.
+    public func shutdownWithoutRunning() async {
+        try? await self.httpClient.shutdown()
+    }
+
+    /// The long-lived services every process runs, in start order (stopped in reverse).
+    public var baseServices: [any Service] {
+        [self.database, HTTPClientService(client: self.httpClient)]
     }
 
     /// Applies pending migrations.
@@ -36,17 +112,27 @@ public struct VezaComponents: Sendable {
     /// - Returns: The ids of the migrations applied now.
     @discardableResult
     public func migrate() async throws -> [String] {
-        try await Migrator(database: self.database, migrations: Self.migrations, logger: self.logger).migrate()
+        let applied = try await Migrator(database: self.database, migrations: Self.migrations, logger: self.logger)
+            .migrate()
+        self.schemaReady.open()
+        return applied
     }
 
     /// The background workers `veza serve` runs in-process and `veza worker` runs alone.
     ///
-    /// Job handlers register here as the modules that own them land (transcode: issue 5); a queue
-    /// without a handler gets no worker, so its jobs wait rather than fail.
+    /// Housekeeping every process runs: expired uploads and abandoned multipart uploads are freed.
+    public var backgroundServices: [any Service] {
+        [UploadJanitor(uploads: self.uploads, readiness: self.schemaReady, logger: self.logger)]
+    }
+
+    /// A queue without a handler gets no worker, so its jobs wait rather than fail.
     public func workers(count: Int) -> [any Service] {
-        let handlers: [any JobHandler] = []
+        let handlers: [any JobHandler] = [self.transcodeHandler]
         return handlers.flatMap { handler in
-            (0..<count).map { _ in JobWorker(queue: self.jobs, handler: handler, logger: self.logger) as any Service }
+            (0..<count).map { _ in
+                JobWorker(queue: self.jobs, handler: handler, readiness: self.schemaReady, logger: self.logger)
+                    as any Service
+            }
         }
     }
 }
@@ -64,7 +150,8 @@ public func buildApplication(_ components: VezaComponents) -> some ApplicationPr
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "veza"
         ),
-        services: [components.database] + components.workers(count: configuration.transcodeWorkers),
+        services: components.baseServices + components.backgroundServices
+            + components.workers(count: configuration.transcodeWorkers),
         logger: components.logger
     )
     app.beforeServerStarts {
@@ -87,10 +174,16 @@ func buildRouter(_ components: VezaComponents) -> Router<AppRequestContext> {
         HealthController(checks: [
             DatabaseHealthCheck(database: components.database),
             DataDirectoryHealthCheck(directory: components.configuration.dataDirectory),
+            ObjectStoreHealthCheck(
+                store: components.store,
+                backend: components.configuration.storageBackend,
+                location: components.storeLocation
+            ),
             FFmpegHealthCheck(),
         ]).endpoints
     )
     router.addRoutes(MetricsController(registry: registry).endpoints)
     router.addRoutes(IdentityController().endpoints, atPath: "api/v1")
+    router.addRoutes(UploadsController(uploads: components.uploads).endpoints, atPath: "api/v1")
     return router
 }

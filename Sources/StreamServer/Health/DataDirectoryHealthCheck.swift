@@ -1,9 +1,9 @@
 import Foundation
 
-/// The local store's health: the data directory exists and takes a write.
+/// The data directory (SQLite, upload spool, secrets) exists and takes a write.
 struct DataDirectoryHealthCheck: HealthCheck {
     let directory: String
-    var name: String { "store" }
+    var name: String { "data_dir" }
 
     func check() async -> HealthReport {
         let directory = self.directory
@@ -13,7 +13,7 @@ struct DataDirectoryHealthCheck: HealthCheck {
                 throw HealthError("data directory \(directory) is not writable")
             }
             try FileManager.default.removeItem(atPath: probe)
-            var details = ["backend": "local", "location": directory]
+            var details = ["location": directory]
             if let attributes = try? FileManager.default.attributesOfFileSystem(forPath: directory),
                 let free = attributes[.systemFreeSize] as? NSNumber
             {

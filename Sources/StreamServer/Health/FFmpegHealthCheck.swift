@@ -1,26 +1,20 @@
-import CFFmpeg
+import Transcode
 
 /// The FFmpeg libraries as linked (not as compiled against), and the encoder and muxer the HLS
-/// ladder needs: a distribution build without them would fail every transcode.
+/// ladder needs.
 struct FFmpegHealthCheck: HealthCheck {
     var name: String { "ffmpeg" }
 
     func check() async -> HealthReport {
-        var details = [
-            "libavformat": Self.version(avformat_version()),
-            "libavcodec": Self.version(avcodec_version()),
-            "libswresample": Self.version(swresample_version()),
-            "libavutil": Self.version(avutil_version()),
-        ]
-        let aac = avcodec_find_encoder(AV_CODEC_ID_AAC) != nil
-        let mp4 = av_guess_format("mp4", nil, nil) != nil
-        details["aac_encoder"] = aac ? "yes" : "missing"
-        details["mp4_muxer"] = mp4 ? "yes" : "missing"
-        guard aac, mp4 else { return .unhealthy("FFmpeg lacks the AAC encoder or the MP4 muxer", details) }
+        var details = FFmpegLibraries.versions.dictionary.reduce(into: [String: String]()) {
+            $0["lib\($1.key)"] = $1.value
+        }
+        let capabilities = FFmpegLibraries.capabilities
+        details["aac_encoder"] = capabilities.aacEncoder ? "yes" : "missing"
+        details["mp4_muxer"] = capabilities.mp4Muxer ? "yes" : "missing"
+        guard capabilities.isComplete else {
+            return .unhealthy("FFmpeg lacks the AAC encoder or the MP4 muxer", details)
+        }
         return .healthy(details)
-    }
-
-    static func version(_ packed: UInt32) -> String {
-        "\(veza_version_major(packed)).\(veza_version_minor(packed)).\(veza_version_micro(packed))"
     }
 }

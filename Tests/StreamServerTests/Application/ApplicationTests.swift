@@ -24,6 +24,8 @@ struct ApplicationTests {
                 #expect(checks["database"]?["status"] == "ok")
                 #expect(checks["database"]?["engine"] == engine.rawValue)
                 #expect(checks["store"]?["status"] == "ok")
+                #expect(checks["store"]?["backend"] == "local")
+                #expect(checks["data_dir"]?["status"] == "ok")
                 #expect(checks["ffmpeg"]?["status"] == "ok")
                 #expect(checks["ffmpeg"]?["libavformat"]?.hasPrefix("59.") == true)
                 #expect(checks["ffmpeg"]?["aac_encoder"] == "yes")
@@ -44,8 +46,8 @@ struct ApplicationTests {
             try await client.execute(uri: "/health/deep", method: .get) { response in
                 #expect(response.status == .serviceUnavailable)
                 let checks = try #require(response.body.jsonObject?["checks"] as? [String: [String: String]])
-                #expect(checks["store"]?["status"] == "failing")
-                #expect(checks["store"]?["error"]?.contains("not writable") == true)
+                #expect(checks["data_dir"]?["status"] == "failing")
+                #expect(checks["data_dir"]?["error"]?.contains("not writable") == true)
             }
         }
     }

@@ -1,0 +1,36 @@
+import Catalog
+import Foundation
+
+/// The knobs of the upload service.
+public struct IngestConfiguration: Sendable {
+    /// Where chunks wait for assembly: `<dataDir>/spool`.
+    public var spoolDirectory: String
+    /// Which store the tracks go to (recorded on each track).
+    public var backend: StorageBackendKind
+    /// `MAX_UPLOAD_AUDIO_MB` in bytes.
+    public var maxUploadBytes: Int64
+    /// Bytes per chunk, chosen by the server (default 10 MiB).
+    public var chunkSize: Int64 = 10 * 1024 * 1024
+    /// How long an unfinished session lives (default 24 h).
+    public var sessionTTL: TimeInterval = 24 * 3600
+    /// Unfinished sessions one user may hold at once.
+    public var maxActiveSessionsPerUser = 20
+    /// S3 part size for assembly (at least 5 MiB; default 10 MiB).
+    public var partSize: Int64 = 10 * 1024 * 1024
+    /// Parts uploading at once while the next one streams.
+    public var partConcurrency = 2
+    /// Bytes buffered between the spool reader and the store (per part being written).
+    public var pipeCapacity = 2 * 1024 * 1024
+    /// An assembly older than this is presumed dead (its process crashed) and may be restarted.
+    public var staleAssemblyAfter: TimeInterval = 15 * 60
+
+    /// - Parameters:
+    ///   - dataDirectory: `VEZA_DATA_DIR`; the spool goes in its `spool` folder.
+    ///   - backend: The track store.
+    ///   - maxUploadBytes: The largest file accepted.
+    public init(dataDirectory: String, backend: StorageBackendKind, maxUploadBytes: Int64) {
+        self.spoolDirectory = (dataDirectory as NSString).appendingPathComponent("spool")
+        self.backend = backend
+        self.maxUploadBytes = maxUploadBytes
+    }
+}

@@ -1,0 +1,46 @@
+import Database
+
+/// Tables owned by the Ingest module.
+public enum IngestMigrations {
+    public static let all: [Migration] = [
+        Migration(
+            id: "0201_upload_sessions",
+            statements: [
+                """
+                CREATE TABLE upload_sessions (
+                    id {uuid} PRIMARY KEY,
+                    owner_id {uuid} NOT NULL,
+                    filename TEXT NOT NULL,
+                    declared_size {bigint} NOT NULL CHECK (declared_size > 0),
+                    sha256 TEXT,
+                    content_type TEXT,
+                    title TEXT NOT NULL,
+                    visibility TEXT NOT NULL CHECK (visibility IN ('public', 'unlisted', 'private')),
+                    chunk_size {bigint} NOT NULL CHECK (chunk_size > 0),
+                    total_chunks INTEGER NOT NULL CHECK (total_chunks > 0),
+                    status TEXT NOT NULL
+                        CHECK (status IN ('receiving', 'assembling', 'completed', 'aborted', 'expired')),
+                    track_id {uuid},
+                    storage_key TEXT,
+                    multipart_upload_id TEXT,
+                    expires_at {timestamp} NOT NULL,
+                    created_at {timestamp} NOT NULL,
+                    updated_at {timestamp} NOT NULL
+                )
+                """,
+                "CREATE INDEX upload_sessions_owner ON upload_sessions (owner_id, status)",
+                "CREATE INDEX upload_sessions_expiry ON upload_sessions (status, expires_at)",
+                """
+                CREATE TABLE upload_chunks (
+                    upload_id {uuid} NOT NULL REFERENCES upload_sessions (id) ON DELETE CASCADE,
+                    chunk_index INTEGER NOT NULL CHECK (chunk_index >= 0),
+                    size_bytes {bigint} NOT NULL CHECK (size_bytes >= 0),
+                    sha256 TEXT NOT NULL,
+                    received_at {timestamp} NOT NULL,
+                    PRIMARY KEY (upload_id, chunk_index)
+                )
+                """,
+            ]
+        )
+    ]
+}

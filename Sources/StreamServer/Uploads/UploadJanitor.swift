@@ -1,0 +1,48 @@
+import Database
+import Ingest
+import Logging
+import ServiceLifecycle
+
+/// Runs ``UploadService/collectGarbage(now:batch:)`` periodically, so abandoned uploads cost
+/// nothing: expired sessions' chunks, orphaned multipart uploads and spool folders are freed.
+struct UploadJanitor: Service {
+    let uploads: UploadService
+    let interval: Duration
+    let readiness: ReadinessGate
+    let logger: Logger
+
+    init(uploads: UploadService, interval: Duration = .seconds(600), readiness: ReadinessGate, logger: Logger) {
+        self.uploads = uploads
+        self.readiness = readiness
+        self.interval = interval
+        self.logger = logger
+    }
+
+    func run() async throws {
+        // Its tables may not exist until this process's migrations have run.
+        do {
+            try await cancelWhenGracefulShutdown { try await self.readiness.wait() }
+        } catch {
+            return
+        }
+        while !Task.isCancelled && !Task.isShuttingDownGracefully {
+            do {
+                let report = try await self.uploads.collectGarbage()
+                if report != UploadService.GarbageReport() {
+                    self.logger.info(
+                        "upload garbage collected",
+                        metadata: [
+                            "upload.expired": "\(report.expiredSessions)",
+                            "upload.multipart_aborted": "\(report.abortedMultipartUploads)",
+                            "upload.spool_removed": "\(report.removedSpoolFolders)",
+                        ]
+                    )
+                }
+            } catch {
+                // The next pass retries; a database or store outage must not stop the service.
+                self.logger.warning("upload garbage collection failed", metadata: ["error": "\(error)"])
+            }
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
+        }
+    }
+}
