@@ -118,6 +118,8 @@ let package = Package(
         .executableTarget(
             name: "veza",
             dependencies: [
+                "SignedURL",
+                "Storage",
                 "StreamServer",
                 "Transcode",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -11,7 +11,9 @@ struct Veza: AsyncParsableCommand {
             S3_*, JWT_SECRET, …; see the README). With none set, `veza serve` runs on an embedded SQLite \
             database and the local disk under ./data.
             """,
-        subcommands: [Serve.self, Worker.self, Migrate.self, Token.self, UploadCommand.self, TranscodeCommand.self],
+        subcommands: [
+            Serve.self, Worker.self, Migrate.self, Token.self, UploadCommand.self, TranscodeCommand.self, Presign.self,
+        ],
         defaultSubcommand: nil
     )
 }

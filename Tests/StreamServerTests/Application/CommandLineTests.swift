@@ -217,6 +217,48 @@ struct CommandLineTests {
         }
     }
 
+    @Test("presign reproduces the AWS documentation's presigned URL, and refuses bad input")
+    func presign() async throws {
+        let environment = [
+            "S3_ENDPOINT": "https://s3.amazonaws.com",
+            "S3_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+            "S3_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        ]
+        let arguments = [
+            "presign", "--bucket", "examplebucket", "--key", "test.txt", "--expires", "86400", "--at",
+            "20130524T000000Z",
+            "--virtual-hosted",
+        ]
+        let run = try await Self.run(arguments, environment: environment)
+        #expect(run.status == 0)
+        // The S3 documentation's example ("Authenticating Requests: Using Query Parameters").
+        #expect(
+            run.output.trimmingCharacters(in: .whitespacesAndNewlines)
+                == "https://examplebucket.s3.amazonaws.com/test.txt?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+                + "&X-Amz-Credential=AKIAIOSFODNN7EXAMPLE%2F20130524%2Fus-east-1%2Fs3%2Faws4_request"
+                + "&X-Amz-Date=20130524T000000Z&X-Amz-Expires=86400&X-Amz-SignedHeaders=host"
+                + "&X-Amz-Signature=aeeed9bbccd4d02ee5c0109b86d86835f995330da4c265957d157751f604d404"
+        )
+        let refused: [([String], [String: String], String)] = [
+            (
+                ["presign", "--bucket", "b", "--key", "k", "--expires", "604801"], environment,
+                "--expires must be between 1 and 604800"
+            ),
+            (
+                ["presign", "--bucket", "b", "--key", "k", "--method", "PUT"], environment,
+                "--method must be GET or HEAD"
+            ),
+            (["presign", "--bucket", "b", "--key", "k", "--at", "yesterday"], environment, "--at must look like"),
+            (["presign", "--bucket", "b", "--key", "k"], [:], "S3_ENDPOINT must be set"),
+            (["presign", "--bucket", "b", "--key", "../k"], environment, "key"),
+        ]
+        for (arguments, environment, message) in refused {
+            let run = try await Self.run(arguments, environment: environment)
+            #expect(run.status != 0, "\(arguments)")
+            #expect(run.output.contains(message), "expected '\(message)' in \(run.output)")
+        }
+    }
+
     @Test("migrate is idempotent and --help reads well")
     func migrateAndHelp() async throws {
         let dataDirectory = Self.temporaryDirectory()
@@ -227,7 +269,7 @@ struct CommandLineTests {
         let second = try await Self.run(["migrate"], environment: ["VEZA_DATA_DIR": dataDirectory])
         #expect(second.output.contains("database is up to date"))
         let help = try await Self.run(["--help"])
-        for subcommand in ["serve", "worker", "migrate", "token"] {
+        for subcommand in ["serve", "worker", "migrate", "token", "upload", "transcode", "presign"] {
             #expect(help.output.contains(subcommand))
         }
     }
