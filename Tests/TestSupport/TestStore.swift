@@ -36,9 +36,9 @@ public enum TestStore {
         )
     }
 
-    static let bucket = "veza-t-\(UUID().uuidString.lowercased().prefix(18))"
+    public static let bucket = "veza-t-\(UUID().uuidString.lowercased().prefix(18))"
 
-    static let bucketReady = Task<Void, any Error> {
+    public static let bucketReady = Task<Void, any Error> {
         let store = try S3Store(configuration: try TestStore.s3Configuration(bucket: TestStore.bucket))
         do {
             try await store.createBucketIfNeeded()

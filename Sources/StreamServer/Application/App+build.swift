@@ -6,6 +6,7 @@ import Hummingbird
 import Ingest
 import Logging
 import ServiceLifecycle
+import SignedURL
 import Storage
 import Transcode
 
@@ -184,6 +185,18 @@ func buildRouter(_ components: VezaComponents) -> Router<AppRequestContext> {
     )
     router.addRoutes(MetricsController(registry: registry).endpoints)
     router.addRoutes(IdentityController().endpoints, atPath: "api/v1")
+    router.addRoutes(
+        TracksController(
+            tracks: components.tracks,
+            store: components.store,
+            policy: TrackAccessPolicy(entitlements: NoEntitlements()),
+            shareTokens: ShareToken(secret: components.urlSecret),
+            streamURLTTL: components.configuration.streamURLTTL,
+            downloadURLTTL: components.configuration.downloadURLTTL,
+            allowedOrigin: components.configuration.corsAllowOrigin
+        ).endpoints,
+        atPath: "api/v1/tracks"
+    )
     router.addRoutes(UploadsController(uploads: components.uploads).endpoints, atPath: "api/v1")
     return router
 }

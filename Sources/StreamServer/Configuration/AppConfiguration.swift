@@ -47,6 +47,8 @@ public struct AppConfiguration: Sendable {
     public var downloadURLTTL: Duration = .seconds(30 * 60)
     /// `LOG_LEVEL`.
     public var logLevel: String = "info"
+    /// `CORS_ALLOW_ORIGIN`: the origin browser players load from (`*` by default).
+    public var corsAllowOrigin: String = "*"
 
     /// Reads and validates the configuration.
     ///
@@ -106,6 +108,16 @@ public struct AppConfiguration: Sendable {
         }
         if let raw = env["DOWNLOAD_URL_TTL"] {
             self.downloadURLTTL = try Self.duration("DOWNLOAD_URL_TTL", raw)
+        }
+        if let origin = env["CORS_ALLOW_ORIGIN"] {
+            guard origin == "*" || URL(string: origin)?.scheme != nil, !origin.contains(where: \.isWhitespace) else {
+                throw ConfigurationError.invalid(
+                    "CORS_ALLOW_ORIGIN",
+                    origin,
+                    expected: "* or an origin such as https://app.example.com"
+                )
+            }
+            self.corsAllowOrigin = origin
         }
         if let raw = env["LOG_LEVEL"] {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

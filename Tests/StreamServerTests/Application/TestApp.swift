@@ -15,9 +15,19 @@ enum TestApp {
     static func configuration(
         engine: DatabaseEngine,
         dataDirectory: String,
-        database: DatabaseLocation?
+        database: DatabaseLocation?,
+        store: StoreBackend = .local
     ) throws -> AppConfiguration {
         var environment = ["VEZA_DATA_DIR": dataDirectory, "JWT_SECRET": Self.jwtSecret, "TRANSCODE_WORKERS": "0"]
+        if store == .s3 {
+            let settings = try TestStore.s3Settings()
+            environment["TRACK_STORAGE_BACKEND"] = "s3"
+            environment["S3_ENDPOINT"] = settings.endpoint
+            environment["S3_REGION"] = settings.region
+            environment["S3_BUCKET"] = TestStore.bucket
+            environment["S3_ACCESS_KEY_ID"] = settings.credentials.accessKeyID
+            environment["S3_SECRET_ACCESS_KEY"] = settings.credentials.secretAccessKey
+        }
         if case .postgres(let location) = database {
             environment["DATABASE_URL"] =
                 "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)?sslmode=disable"
@@ -28,8 +38,11 @@ enum TestApp {
     /// Runs `body` against the application, in-process (`.router`).
     static func with(
         _ engine: DatabaseEngine,
+        store: StoreBackend = .local,
+        live: Bool = false,
         _ body: @Sendable (VezaComponents, any TestClientProtocol) async throws -> Void
     ) async throws {
+        if store == .s3 { try await TestStore.bucketReady.value }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veza-app-\(UUID().uuidString)")
             .path
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -41,10 +54,15 @@ enum TestApp {
             drop = created.1
         }
         do {
-            let configuration = try Self.configuration(engine: engine, dataDirectory: directory, database: location)
+            let configuration = try Self.configuration(
+                engine: engine,
+                dataDirectory: directory,
+                database: location,
+                store: store
+            )
             let components = try await VezaComponents(configuration: configuration, logger: TestDatabase.logger)
             let app = buildApplication(components)
-            try await app.test(.router) { client in
+            try await app.test(live ? .live : .router) { client in
                 try await body(components, client)
             }
         } catch {

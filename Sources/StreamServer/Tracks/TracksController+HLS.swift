@@ -1,0 +1,151 @@
+import Catalog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import Storage
+
+extension TracksController {
+    static let playlistType = "application/vnd.apple.mpegurl"
+
+    /// The track's current HLS prefix, once it is ready.
+    func hlsPrefix(of track: Track) throws -> String {
+        guard track.status == .ready, let prefix = track.hlsPrefix else {
+            throw APIError(
+                .conflict,
+                code: "not_ready",
+                message: "the track is \(track.status.rawValue); HLS is served once it is ready"
+            )
+        }
+        return prefix
+    }
+
+    /// A path segment of the HLS tree, checked: no traversal out of the track's prefix.
+    func hlsName(_ context: AppRequestContext, _ name: String) throws -> String {
+        guard let value = context.parameters.get(name), !value.isEmpty, !value.contains("/"), !value.hasPrefix("."),
+            value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) })
+        else { throw APIError.notFound("no such rendition or segment") }
+        return value
+    }
+
+    func masterPlaylist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (track, query) = try await self.authorize(request, context, purpose: .listen)
+        let text = try await self.playlistText(try self.hlsPrefix(of: track) + "master.m3u8")
+        // Variant URIs are relative (`aac_128k/index.m3u8`) and resolve to our media playlist
+        // route; only a share token needs carrying on.
+        return self.playlistResponse(request, track: track, text: Self.appendingQuery(query, toURIsIn: text))
+    }
+
+    func mediaPlaylist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (track, query) = try await self.authorize(request, context, purpose: .listen)
+        let rendition = try self.hlsName(context, "rendition")
+        let prefix = try self.hlsPrefix(of: track) + rendition + "/"
+        let text = try await self.playlistText(prefix + "index.m3u8")
+        let rewritten: String
+        if self.isS3 {
+            // Players fetch segments straight from the store: one presigned URL per segment, valid
+            // long enough to play the whole track through, with margin.
+            let seconds = max(3600, Int((Double(track.durationMs ?? 0) / 1000) * 2) + 900)
+            let now = Date()
+            rewritten = try Self.rewritingURIs(in: text) { uri in
+                try self.store.signedURL(
+                    method: .get,
+                    key: prefix + uri,
+                    expires: .seconds(min(seconds, 604_800)),
+                    responseContentDisposition: nil,
+                    date: now
+                )
+            }
+        } else {
+            rewritten = Self.appendingQuery(query, toURIsIn: text)
+        }
+        return self.playlistResponse(request, track: track, text: rewritten)
+    }
+
+    func segment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (track, _) = try await self.authorize(request, context, purpose: .listen)
+        let key =
+            try self.hlsPrefix(of: track) + self.hlsName(context, "rendition") + "/" + self.hlsName(context, "segment")
+        var headers = self.corsHeaders(request)
+        if self.isS3 {
+            headers[.location] = try self.store.signedURL(
+                method: request.method == .head ? .head : .get,
+                key: key,
+                expires: self.streamURLTTL
+            )
+            headers[.cacheControl] = "private, no-store"
+            return Response(status: .found, headers: headers)
+        }
+        guard let object = try await self.store.head(key: key) else { throw APIError.notFound("no such segment") }
+        // Segments never change under a given prefix: a re-transcode writes a new prefix.
+        headers[.cacheControl] =
+            track.visibility == .public ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable"
+        return try await ObjectResponder(store: self.store).respond(
+            to: request,
+            representation: .init(
+                key: key,
+                size: object.size,
+                entityTag: object.etag,
+                lastModified: object.lastModified,
+                contentType: key.hasSuffix(".m4s") ? "video/iso.segment" : "audio/mp4",
+                headers: headers
+            )
+        )
+    }
+
+    func waveform(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (track, _) = try await self.authorize(request, context, purpose: .listen)
+        _ = try self.hlsPrefix(of: track)
+        guard let key = track.waveformKey else { throw APIError.notFound("no waveform") }
+        let object = try await self.store.get(key: key)
+        var headers = self.corsHeaders(request)
+        headers[.contentType] = "application/json"
+        headers[.cacheControl] = track.visibility == .public ? "public, max-age=86400" : "private, max-age=86400"
+        return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: object.body))
+    }
+
+    func playlistText(_ key: String) async throws -> String {
+        do {
+            let buffer = try await self.store.get(key: key).body.collect(upTo: 4 * 1024 * 1024)
+            return String(buffer: buffer)
+        } catch let error as StorageError where error == .noSuchKey {
+            throw APIError.notFound("no such playlist")
+        }
+    }
+
+    /// Playlists change only with a re-transcode: cache briefly. (S3 media playlists carry
+    /// presigned URLs, so they are private.)
+    func playlistResponse(_ request: Request, track: Track, text: String) -> Response {
+        var headers = self.corsHeaders(request)
+        headers[.contentType] = Self.playlistType
+        headers[.cacheControl] =
+            !self.isS3 && track.visibility == .public ? "public, max-age=60" : "private, max-age=60"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    /// Rewrites every URI of a playlist: plain lines and `URI="…"` attributes (`EXT-X-MAP`).
+    static func rewritingURIs(in text: String, _ transform: (String) throws -> String) rethrows -> String {
+        var lines: [String] = []
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let line = String(line)
+            if line.isEmpty {
+                lines.append(line)
+            } else if line.hasPrefix("#") {
+                if let start = line.range(of: "URI=\""), let end = line[start.upperBound...].firstIndex(of: "\"") {
+                    let uri = String(line[start.upperBound..<end])
+                    lines.append(String(line[..<start.upperBound]) + (try transform(uri)) + String(line[end...]))
+                } else {
+                    lines.append(line)
+                }
+            } else {
+                lines.append(try transform(line))
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func appendingQuery(_ query: String, toURIsIn text: String) -> String {
+        guard !query.isEmpty else { return text }
+        return Self.rewritingURIs(in: text) { $0 + query }
+    }
+}

@@ -1,0 +1,131 @@
+import Catalog
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import SignedURL
+import Storage
+
+/// The listening side: track metadata, the raw file (ranges locally, a presigned redirect on S3),
+/// downloads, HLS playlists and segments, and the waveform. Every route asks ``TrackAccessPolicy``
+/// first; a redirect or a byte is produced only after it allowed.
+struct TracksController: Sendable {
+    let tracks: TrackRepository
+    let store: any ObjectStore
+    let policy: TrackAccessPolicy
+    let shareTokens: ShareToken
+    let streamURLTTL: Duration
+    let downloadURLTTL: Duration
+    /// `Access-Control-Allow-Origin` for browser players.
+    let allowedOrigin: String
+
+    var isS3: Bool { !(self.store is FileSystemStore) }
+
+    var endpoints: RouteCollection<AppRequestContext> {
+        let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get(":id") { request, context in try await self.metadata(request, context) }
+        routes.get(":id/stream") { request, context in try await self.stream(request, context, purpose: .listen) }
+        routes.head(":id/stream") { request, context in try await self.stream(request, context, purpose: .listen) }
+        routes.get(":id/download") { request, context in try await self.stream(request, context, purpose: .download) }
+        routes.head(":id/download") { request, context in try await self.stream(request, context, purpose: .download) }
+        routes.get(":id/hls/master.m3u8") { request, context in try await self.masterPlaylist(request, context) }
+        routes.get(":id/hls/:rendition/index.m3u8") { request, context in try await self.mediaPlaylist(request, context)
+        }
+        routes.get(":id/hls/:rendition/:segment") { request, context in try await self.segment(request, context) }
+        routes.head(":id/hls/:rendition/:segment") { request, context in try await self.segment(request, context) }
+        routes.get(":id/waveform.json") { request, context in try await self.waveform(request, context) }
+        return routes
+    }
+
+    /// The track, if the caller may use it for `purpose`; the `?share=` query to carry on URLs.
+    func authorize(
+        _ request: Request,
+        _ context: AppRequestContext,
+        purpose: TrackAccessPolicy.Purpose
+    ) async throws -> (Track, shareQuery: String) {
+        let notFound = APIError.notFound("no such track")
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw notFound }
+        guard let track = try await self.tracks.find(id: id) else { throw notFound }
+        let token = request.uri.queryParameters["share"].map(String.init)
+        let check = token.map { self.shareTokens.verify($0, subject: track.id.uuidString.lowercased(), now: Date()) }
+        switch await self.policy.decide(track: track, identity: context.identity, shareToken: check, purpose: purpose) {
+        case .allow:
+            var query = ""
+            if let token, case .valid = check {
+                query =
+                    "?share="
+                    + (token.addingPercentEncoding(
+                        withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+", "="])
+                    ) ?? token)
+            }
+            return (track, query)
+        case .hide:
+            throw notFound
+        case .forbid(let message):
+            throw APIError.forbidden(message)
+        }
+    }
+
+    func metadata(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+        let (track, query) = try await self.authorize(request, context, purpose: .listen)
+        var response = try TrackResponse(track: track, query: query).response(from: request, context: context)
+        response.headers[.cacheControl] = "private, no-cache"
+        return response
+    }
+
+    /// CORS for browser players (hls.js, `<audio>`): ranges and validators may be sent, and the
+    /// headers a player reads are exposed.
+    func corsHeaders(_ request: Request) -> HTTPFields {
+        var headers: HTTPFields = [:]
+        headers[.accessControlAllowOrigin] = self.allowedOrigin
+        headers[.accessControlExposeHeaders] = "Content-Range, Content-Length, Accept-Ranges, ETag"
+        if self.allowedOrigin != "*" { headers[.vary] = "Origin" }
+        return headers
+    }
+
+    func stream(
+        _ request: Request,
+        _ context: AppRequestContext,
+        purpose: TrackAccessPolicy.Purpose
+    ) async throws -> Response {
+        let (track, _) = try await self.authorize(request, context, purpose: purpose)
+        var headers = self.corsHeaders(request)
+        let disposition =
+            purpose == .download
+            ? ContentDisposition(title: track.title, fileExtension: (track.storageKey as NSString).pathExtension)
+                .headerValue : nil
+        if self.isS3 {
+            let url = try self.store.signedURL(
+                method: request.method == .head ? .head : .get,
+                key: track.storageKey,
+                expires: purpose == .download ? self.downloadURLTTL : self.streamURLTTL,
+                responseContentDisposition: disposition,
+                date: Date()
+            )
+            headers[.location] = url
+            headers[.cacheControl] = "private, no-store"
+            return Response(status: .found, headers: headers)
+        }
+        guard let object = try await self.store.head(key: track.storageKey) else {
+            throw APIError(
+                .conflict,
+                code: "source_missing",
+                message: "the track's stored file is missing; the owner must upload it again"
+            )
+        }
+        headers[.cacheControl] =
+            track.visibility == .public && track.status == .ready ? "public, max-age=3600" : "private, no-cache"
+        if let disposition { headers[.contentDisposition] = disposition }
+        return try await ObjectResponder(store: self.store).respond(
+            to: request,
+            representation: .init(
+                key: track.storageKey,
+                size: object.size,
+                entityTag: track.sha256.isEmpty ? object.etag : track.sha256,
+                lastModified: object.lastModified,
+                contentType: track.contentType,
+                headers: headers
+            )
+        )
+    }
+}
