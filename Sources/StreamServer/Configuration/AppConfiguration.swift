@@ -47,6 +47,8 @@ public struct AppConfiguration: Sendable {
     public var downloadURLTTL: Duration = .seconds(30 * 60)
     /// `LOG_LEVEL`.
     public var logLevel: String = "info"
+    /// `JOB_LEASE_SECONDS`: how long a claimed job stays with a silent worker before another takes it.
+    public var jobLeaseSeconds: Int = 60
     /// `CORS_ALLOW_ORIGIN`: the origin browser players load from (`*` by default).
     public var corsAllowOrigin: String = "*"
 
@@ -108,6 +110,14 @@ public struct AppConfiguration: Sendable {
         }
         if let raw = env["DOWNLOAD_URL_TTL"] {
             self.downloadURLTTL = try Self.duration("DOWNLOAD_URL_TTL", raw)
+        }
+        if let raw = env["JOB_LEASE_SECONDS"] {
+            self.jobLeaseSeconds = try env.integer(
+                "JOB_LEASE_SECONDS",
+                raw,
+                in: 3...3600,
+                expected: "seconds, 3 to 3600"
+            )
         }
         if let origin = env["CORS_ALLOW_ORIGIN"] {
             guard origin == "*" || URL(string: origin)?.scheme != nil, !origin.contains(where: \.isWhitespace) else {

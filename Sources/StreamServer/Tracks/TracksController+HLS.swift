@@ -113,14 +113,21 @@ extension TracksController {
         }
     }
 
-    /// Playlists change only with a re-transcode: cache briefly. (S3 media playlists carry
-    /// presigned URLs, so they are private.)
+    /// Playlists change only with a re-transcode: cache briefly (S3 media playlists carry
+    /// presigned URLs, so they are private), and gzip them when the player accepts it: a long
+    /// track's media playlist of presigned URLs shrinks several times.
     func playlistResponse(_ request: Request, track: Track, text: String) -> Response {
         var headers = self.corsHeaders(request)
         headers[.contentType] = Self.playlistType
         headers[.cacheControl] =
             !self.isS3 && track.visibility == .public ? "public, max-age=60" : "private, max-age=60"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        headers[.vary] = headers[.vary].map { $0 + ", Accept-Encoding" } ?? "Accept-Encoding"
+        var body = ByteBuffer(string: text)
+        if Gzip.isAccepted(request.headers[.acceptEncoding]), let compressed = Gzip.compress(Array(text.utf8)) {
+            headers[.contentEncoding] = "gzip"
+            body = ByteBuffer(bytes: compressed)
+        }
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: body))
     }
 
     /// Rewrites every URI of a playlist: plain lines and `URI="…"` attributes (`EXT-X-MAP`).

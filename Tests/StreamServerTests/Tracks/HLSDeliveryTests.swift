@@ -63,6 +63,16 @@ struct HLSDeliveryTests {
                     #expect(text.contains("#EXT-X-MAP:URI=\"init.mp4\""))
                 }
             }
+            // Playlists are gzipped when the player accepts it.
+            try await client.execute(
+                uri: "/api/v1/tracks/\(track.id.uuidString.lowercased())/hls/master.m3u8",
+                method: .get,
+                headers: [.acceptEncoding: "gzip, deflate"]
+            ) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentEncoding] == "gzip")
+                #expect(Array(response.body.readableBytesView.prefix(2)) == [0x1f, 0x8b])
+            }
             try await client.execute(uri: "/api/v1/tracks/\(track.id.uuidString.lowercased())", method: .get) {
                 response in
                 #expect(response.status == .ok)
@@ -81,5 +91,35 @@ struct HLSDeliveryTests {
                 #expect(response.body.jsonObject?["samples_per_pixel"] != nil)
             }
         }
+    }
+}
+
+@Suite("Gzip")
+struct GzipTests {
+    @Test func roundTripsThroughGunzip() throws {
+        let text = String(repeating: "#EXTINF:6.000000,\nseg_00001.m4s?X-Amz-Signature=abc\n", count: 200)
+        let compressed = try #require(Gzip.compress(Array(text.utf8)))
+        #expect(compressed.count < text.utf8.count / 4)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("veza-\(UUID().uuidString).gz")
+        try Data(compressed).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let gunzip = Process()
+        gunzip.executableURL = URL(fileURLWithPath: "/bin/gzip")
+        gunzip.arguments = ["-dc", file.path]
+        let output = Pipe()
+        gunzip.standardOutput = output
+        try gunzip.run()
+        let decoded = output.fileHandleForReading.readDataToEndOfFile()
+        gunzip.waitUntilExit()
+        #expect(String(decoding: decoded, as: UTF8.self) == text)
+    }
+
+    @Test func acceptEncoding() {
+        #expect(Gzip.isAccepted("gzip"))
+        #expect(Gzip.isAccepted("br;q=1, gzip;q=0.8"))
+        #expect(Gzip.isAccepted("*"))
+        #expect(!Gzip.isAccepted("gzip;q=0"))
+        #expect(!Gzip.isAccepted("br, deflate"))
+        #expect(!Gzip.isAccepted(nil))
     }
 }

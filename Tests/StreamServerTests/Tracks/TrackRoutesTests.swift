@@ -263,3 +263,40 @@ struct TrackAccessPolicyTests {
         }
     }
 }
+
+@Suite("Admin re-transcode")
+struct AdminTranscodeTests {
+    @Test("admins queue a re-transcode of a ready track; others cannot", arguments: DatabaseEngine.allCases)
+    func retranscode(engine: DatabaseEngine) async throws {
+        try await TestApp.with(engine) { components, client in
+            let track = try await storeTrack(components, bytes: [1, 2, 3])
+            let uri = "/api/v1/tracks/\(track.id.uuidString.lowercased())/transcode"
+            let admin = try await TestApp.token(for: Identity(userID: UUID(), role: .admin))
+            let owner = try await TestApp.token(for: Identity(userID: track.ownerID, role: .user))
+            try await client.execute(uri: uri, method: .post) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(owner)"]) {
+                #expect($0.status == .forbidden)
+            }
+            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
+                response in
+                #expect(response.status == .accepted)
+                #expect(response.body.jsonObject?["status"] as? String == "processing")
+            }
+            #expect(try await components.tracks.find(id: track.id)?.status == .processing)
+            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 1)
+            // Already processing: refused, and no second job.
+            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
+                response in
+                #expect(response.status == .conflict)
+            }
+            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 1)
+            try await client.execute(
+                uri: "/api/v1/tracks/\(UUID().uuidString.lowercased())/transcode",
+                method: .post,
+                headers: [.authorization: "Bearer \(admin)"]
+            ) {
+                #expect($0.status == .notFound)
+            }
+        }
+    }
+}
