@@ -205,6 +205,24 @@ struct TrackRoutesTests {
                 #expect(answer.status == .ok)
                 #expect(answer.headers.first(name: "Content-Length") == "1000")
             }
+            // Downloads: the presigned URL carries the attachment disposition, for the owner only.
+            let owner = try await TestApp.token(for: Identity(userID: track.ownerID, role: .user))
+            try await client.execute(
+                uri: "/api/v1/tracks/\(track.id.uuidString.lowercased())/download",
+                method: .get,
+                headers: [.authorization: "Bearer \(owner)"]
+            ) { response in
+                #expect(response.status == .found)
+                let location = response.headers[.location] ?? ""
+                #expect(location.contains("response-content-disposition=attachment"))
+                #expect(location.contains("X-Amz-Expires=1800"))
+                let download = try await HTTPClient.shared.execute(
+                    HTTPClientRequest(url: location),
+                    timeout: .seconds(10)
+                )
+                #expect(download.status == .ok)
+                #expect(download.headers.first(name: "Content-Disposition")?.hasPrefix("attachment;") == true)
+            }
             let hidden = try await storeTrack(components, bytes: bytes, visibility: .private)
             try await client.execute(uri: "/api/v1/tracks/\(hidden.id.uuidString.lowercased())/stream", method: .get) {
                 response in
@@ -296,6 +314,74 @@ struct AdminTranscodeTests {
                 headers: [.authorization: "Bearer \(admin)"]
             ) {
                 #expect($0.status == .notFound)
+            }
+        }
+    }
+}
+
+@Suite("Track routes under fuzzed headers")
+struct TrackRoutesFuzzTests {
+    /// SplitMix64: a small, seeded generator so failures replay.
+    struct Generator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            self.state &+= 0x9E37_79B9_7F4A_7C15
+            var z = self.state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test("random Range and If-Range headers through the HTTP stack: 200, 206 or 416, headers consistent")
+    func fuzz() async throws {
+        try await TestApp.with(.sqlite) { components, client in
+            let bytes: [UInt8] = (0..<100).map { UInt8($0) }
+            let track = try await storeTrack(components, bytes: bytes)
+            let uri = "/api/v1/tracks/\(track.id.uuidString.lowercased())/stream"
+            var random = Generator(state: 0x5EED)
+            let pieces = [
+                "bytes=", "0", "1", "9", "99", "100", "-", ",", " ", "18446744073709551616", "items=", "=", "a", "-0",
+            ]
+            let validators = [
+                "\"\(track.sha256)\"", "W/\"\(track.sha256)\"", "\"other\"", "Sun, 06 Nov 1994 08:49:37 GMT", "garbage",
+                "",
+            ]
+            for _ in 0..<3000 {
+                var range = ""
+                for _ in 0..<Int.random(in: 1...8, using: &random) { range += pieces.randomElement(using: &random)! }
+                var headers: HTTPFields = [.range: range]
+                if Bool.random(using: &random) { headers[.ifRange] = validators.randomElement(using: &random)! }
+                let method: HTTPRequest.Method = Bool.random(using: &random) ? .get : .head
+                try await client.execute(uri: uri, method: method, headers: headers) { response in
+                    switch response.status {
+                    case .ok:
+                        #expect(response.headers[.contentRange] == nil, "\(range)")
+                        #expect(response.headers[.contentLength] == "100", "\(range)")
+                    case .partialContent:
+                        let length = Int(response.headers[.contentLength] ?? "") ?? -1
+                        if let contentRange = response.headers[.contentRange] {
+                            let numbers = contentRange.dropFirst("bytes ".count).split(whereSeparator: {
+                                $0 == "-" || $0 == "/"
+                            }).compactMap { Int($0) }
+                            #expect(
+                                numbers.count == 3 && numbers[2] == 100 && numbers[0] <= numbers[1] && numbers[1] < 100,
+                                "\(range)"
+                            )
+                            if numbers.count == 3 { #expect(length == numbers[1] - numbers[0] + 1, "\(range)") }
+                        } else {
+                            #expect(
+                                response.headers[.contentType]?.hasPrefix("multipart/byteranges") == true,
+                                "\(range)"
+                            )
+                        }
+                        if method == .get { #expect(response.body.readableBytes == length, "\(range)") }
+                    case .rangeNotSatisfiable:
+                        #expect(response.headers[.contentRange] == "bytes */100", "\(range)")
+                    default:
+                        Issue.record("unexpected \(response.status) for '\(range)'")
+                    }
+                }
             }
         }
     }
