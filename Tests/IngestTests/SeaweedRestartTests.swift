@@ -82,7 +82,7 @@ final class PrivateSeaweed: @unchecked Sendable {
                 var pid: pid_t = 0
                 let arguments = ["/bin/bash", "-c", "cd '\(root)' && \(script)"]
                 var argv = arguments.map { strdup($0) } + [nil]
-                defer { argv.forEach { free($0) } }
+                defer { for pointer in argv { free(pointer) } }
                 guard posix_spawn(&pid, "/bin/bash", nil, nil, &argv, environ) == 0 else {
                     continuation.resume(returning: -1)
                     return

@@ -67,7 +67,7 @@ extension APIError {
         APIError(.forbidden, code: "forbidden", message: message)
     }
 
-    static let internalError = APIError(
+    static let unexpected = APIError(
         .internalServerError,
         code: "internal_error",
         message: "the server failed to handle the request; it has been logged with the request id"

@@ -24,7 +24,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             throw CancellationError()
         } catch {
             context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
-            return APIError.internalError.response()
+            return APIError.unexpected.response()
         }
     }
 
