@@ -162,6 +162,7 @@ let package = Package(
             dependencies: [
                 "SignedURL",
                 "Storage",
+                "TestSupport",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -33,21 +33,7 @@ enum S3TestServer {
     static let bucket = "veza-ingest-\(UInt32.random(in: 0...UInt32.max))"
 
     static func configuration(bucket: String = S3TestServer.bucket) throws -> S3Store.Configuration {
-        let environment = ProcessInfo.processInfo.environment
-        guard let endpoint = environment["VEZA_TEST_S3_ENDPOINT"], !endpoint.isEmpty,
-            let key = environment["VEZA_TEST_S3_ACCESS_KEY_ID"],
-            let secret = environment["VEZA_TEST_S3_SECRET_ACCESS_KEY"]
-        else {
-            throw IngestTestError.setup(
-                "VEZA_TEST_S3_* not set: run scripts/test.sh or source DIR/env.sh from scripts/services.sh start DIR"
-            )
-        }
-        return S3Store.Configuration(
-            endpoint: endpoint,
-            region: environment["VEZA_TEST_S3_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? "us-east-1",
-            bucket: bucket,
-            credentials: AWSCredentials(accessKeyID: key, secretAccessKey: secret)
-        )
+        try TestStore.s3Configuration(bucket: bucket)
     }
 
     /// For the tests that sweep a whole bucket (garbage collection); only the serialized

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import SignedURL
 import Storage
+import TestSupport
 import Testing
 
 /// The store implementations every ``ObjectStoreTests`` test runs against.
@@ -23,22 +24,11 @@ struct S3TestEnvironment: Sendable {
     static let bucket = "veza-test-\(UInt32.random(in: 0...UInt32.max))-\(ProcessInfo.processInfo.processIdentifier)"
 
     static func load() throws -> S3TestEnvironment {
-        let environment = ProcessInfo.processInfo.environment
-        let names = ["VEZA_TEST_S3_ENDPOINT", "VEZA_TEST_S3_ACCESS_KEY_ID", "VEZA_TEST_S3_SECRET_ACCESS_KEY"]
-        let missing = names.filter { (environment[$0] ?? "").isEmpty }
-        guard missing.isEmpty else {
-            throw TestSetupError(
-                "\(missing.joined(separator: ", ")) not set: run the tests with scripts/test.sh, which starts "
-                    + "SeaweedFS and exports VEZA_TEST_S3_* (or source DIR/env.sh from scripts/services.sh start DIR)"
-            )
-        }
+        let settings = try TestStore.s3Settings()
         return S3TestEnvironment(
-            endpoint: environment["VEZA_TEST_S3_ENDPOINT"]!,
-            region: environment["VEZA_TEST_S3_REGION"].flatMap { $0.isEmpty ? nil : $0 } ?? "us-east-1",
-            credentials: AWSCredentials(
-                accessKeyID: environment["VEZA_TEST_S3_ACCESS_KEY_ID"]!,
-                secretAccessKey: environment["VEZA_TEST_S3_SECRET_ACCESS_KEY"]!
-            )
+            endpoint: settings.endpoint,
+            region: settings.region,
+            credentials: settings.credentials
         )
     }
 

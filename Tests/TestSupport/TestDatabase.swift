@@ -88,6 +88,11 @@ public enum TestDatabase {
         return (.postgres(location), { try await self.administer(url, "DROP DATABASE IF EXISTS \(name) WITH (FORCE)") })
     }
 
+    /// The `DATABASE_URL` of a test database, for a `veza` process or an `AppConfiguration`.
+    public static func url(for location: PostgresLocation) -> String {
+        "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)?sslmode=disable"
+    }
+
     /// Runs one statement on the server's maintenance database. A `PostgresClient` runs once, so
     /// each statement gets its own.
     static func administer(_ url: String, _ statement: String) async throws {

@@ -119,7 +119,7 @@ struct CommandLineTests {
             drop = dropDatabase
             guard case .postgres(let pg) = location else { return }
             environment["DATABASE_URL"] =
-                "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)?sslmode=disable"
+                TestDatabase.url(for: pg)
         }
         defer { if let drop { Task { try? await drop() } } }
 
@@ -170,7 +170,7 @@ struct CommandLineTests {
             drop = dropDatabase
             guard case .postgres(let pg) = location else { return }
             environment["DATABASE_URL"] =
-                "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)?sslmode=disable"
+                TestDatabase.url(for: pg)
         }
         defer { if let drop { Task { try? await drop() } } }
         let worker = try Running(["worker", "--concurrency", "2"], environment: environment)

@@ -30,7 +30,7 @@ enum TestApp {
         }
         if case .postgres(let location) = database {
             environment["DATABASE_URL"] =
-                "postgres://\(location.username)@\(location.host):\(location.port)/\(location.database)?sslmode=disable"
+                TestDatabase.url(for: location)
         }
         return try AppConfiguration(environment: environment)
     }

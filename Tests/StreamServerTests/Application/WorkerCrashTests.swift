@@ -22,7 +22,7 @@ struct WorkerCrashTests {
         guard case .postgres(let pg) = location else { return }
         let environment = [
             "VEZA_DATA_DIR": dataDirectory,
-            "DATABASE_URL": "postgres://\(pg.username)@\(pg.host):\(pg.port)/\(pg.database)?sslmode=disable",
+            "DATABASE_URL": TestDatabase.url(for: pg),
             "JWT_SECRET": TestApp.jwtSecret,
             "JOB_LEASE_SECONDS": "3",
             "LOG_LEVEL": "info",
