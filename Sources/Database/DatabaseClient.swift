@@ -102,6 +102,11 @@ public final class DatabaseClient: Service, Sendable {
         case .sqlite(let pool, let threadPool):
             try? await gracefulShutdown()
             try? await pool.close().get()
+            // Connections released or opened after the close are closed by the pool, on the
+            // thread pool: wait for them (bounded) before stopping its threads.
+            for _ in 0..<250 where !pool.source.registry.isQuiet {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
             try? await threadPool.shutdownGracefully()
         }
     }

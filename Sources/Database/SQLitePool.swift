@@ -1,4 +1,5 @@
 @preconcurrency import AsyncKit
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -11,6 +12,7 @@ import SQLiteKit
 struct TunedSQLiteSource: ConnectionPoolSource {
     let path: String
     let threadPool: NIOThreadPool
+    let registry = SQLiteConnectionRegistry()
 
     static let pragmas = [
         "PRAGMA journal_mode = WAL",
@@ -21,7 +23,8 @@ struct TunedSQLiteSource: ConnectionPoolSource {
     ]
 
     func makeConnection(logger: Logger, on eventLoop: any EventLoop) -> EventLoopFuture<SQLiteConnection> {
-        SQLiteConnection.open(
+        self.registry.willOpen()
+        return SQLiteConnection.open(
             storage: .file(path: self.path),
             threadPool: self.threadPool,
             logger: logger,
@@ -36,6 +39,33 @@ struct TunedSQLiteSource: ConnectionPoolSource {
                 connection.close().flatMapThrowing { throw error }
             }
         }
+        .always { self.registry.didOpen(try? $0.get()) }
+    }
+}
+
+/// Every connection the pool opened, so shutdown can wait until the pool has closed them all
+/// before it stops the thread pool their `close()` runs on. A connection still opening when the
+/// pool shuts down is closed by the pool once it arrives; stopping the threads first would leave
+/// its handle open (a debug build asserts on it).
+final class SQLiteConnectionRegistry: @unchecked Sendable {
+    private let lock = NSLock()
+    private var connections: [SQLiteConnection] = []
+    private var opening = 0
+
+    func willOpen() {
+        self.lock.withLock { self.opening += 1 }
+    }
+
+    func didOpen(_ connection: SQLiteConnection?) {
+        self.lock.withLock {
+            self.opening -= 1
+            if let connection { self.connections.append(connection) }
+        }
+    }
+
+    /// Whether no connection is opening and every opened one is closed.
+    var isQuiet: Bool {
+        self.lock.withLock { self.opening == 0 && self.connections.allSatisfy(\.isClosed) }
     }
 }
 
