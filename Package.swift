@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/sqlite-kit", from: "4.5.2"),
     ],
     targets: [
+        .target(name: "Retry", swiftSettings: swiftSettings),
         .target(
             name: "SignedURL",
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
