@@ -5,6 +5,19 @@ let swiftSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny")
 ]
 
+// Products used by several targets. Every target lists every module it imports: CI builds with
+// `--explicit-target-dependency-import-check error`, so Package.swift is the true module graph.
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let asyncHTTPClient: Target.Dependency = .product(name: "AsyncHTTPClient", package: "async-http-client")
+let crypto: Target.Dependency = .product(name: "Crypto", package: "swift-crypto")
+let httpTypes: Target.Dependency = .product(name: "HTTPTypes", package: "swift-http-types")
+let hummingbird: Target.Dependency = .product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdTesting: Target.Dependency = .product(name: "HummingbirdTesting", package: "hummingbird")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let serviceLifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let sqlKit: Target.Dependency = .product(name: "SQLKit", package: "sql-kit")
+func nio(_ product: String) -> Target.Dependency { .product(name: product, package: "swift-nio") }
+
 let package = Package(
     name: "veza-media",
     platforms: [.macOS(.v14)],
@@ -15,6 +28,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.3"),
@@ -32,53 +46,31 @@ let package = Package(
     ],
     targets: [
         .target(name: "Retry", swiftSettings: swiftSettings),
-        .target(
-            name: "SignedURL",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")],
-            swiftSettings: swiftSettings
-        ),
+        .target(name: "SignedURL", dependencies: [crypto], swiftSettings: swiftSettings),
         .target(
             name: "Storage",
             dependencies: [
-                "SignedURL",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "_NIOFileSystem", package: "swift-nio"),
+                "Retry", "SignedURL", asyncHTTPClient, crypto, logging, nio("NIOCore"), nio("NIOPosix"),
+                nio("_NIOFileSystem"),
             ],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "Database",
             dependencies: [
+                "Retry", logging, nio("NIOCore"), nio("NIOPosix"), serviceLifecycle, sqlKit,
                 .product(name: "AsyncKit", package: "async-kit"),
-                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "PostgresKit", package: "postgres-kit"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "SQLKit", package: "sql-kit"),
                 .product(name: "SQLiteKit", package: "sqlite-kit"),
             ],
             swiftSettings: swiftSettings
         ),
-        .target(
-            name: "Catalog",
-            dependencies: ["Database", .product(name: "SQLKit", package: "sql-kit")],
-            swiftSettings: swiftSettings
-        ),
+        .target(name: "Catalog", dependencies: ["Database", sqlKit], swiftSettings: swiftSettings),
         .target(
             name: "Ingest",
-            dependencies: [
-                "Catalog",
-                "Database",
-                "Storage",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
+            dependencies: ["Catalog", "Database", "Storage", crypto, logging, nio("NIOCore"), sqlKit],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(
@@ -93,105 +85,79 @@ let package = Package(
         ),
         .target(
             name: "Transcode",
-            dependencies: [
-                "CFFmpeg",
-                "Catalog",
-                "Database",
-                "Storage",
-                .product(name: "Logging", package: "swift-log"),
-            ],
+            dependencies: ["CFFmpeg", "Catalog", "Database", "Storage", logging],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib",
-                "Catalog",
-                "Database",
-                "Ingest",
-                "SignedURL",
-                "Storage",
-                "Transcode",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "CZlib", "Catalog", "Database", "Ingest", "SignedURL", "Storage", "Transcode",
+                asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
+                serviceLifecycle,
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "JWTKit", package: "jwt-kit"),
-                .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
         ),
         .executableTarget(
             name: "veza",
             dependencies: [
-                "SignedURL",
-                "Storage",
-                "StreamServer",
-                "Transcode",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Database", "SignedURL", "Storage", "StreamServer", "Transcode", argumentParser, asyncHTTPClient,
+                hummingbird, logging, serviceLifecycle,
             ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "VezaBench",
+            dependencies: ["SignedURL", "Storage", argumentParser, crypto, nio("NIOCore")],
             swiftSettings: swiftSettings
         ),
         .target(
             name: "TestSupport",
-            dependencies: [
-                "Database",
-                "SignedURL",
-                "Storage",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "SQLKit", package: "sql-kit"),
-            ],
+            dependencies: ["Database", "SignedURL", "Storage", asyncHTTPClient, logging, sqlKit],
             path: "Tests/TestSupport",
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "SignedURLTests", dependencies: ["SignedURL"], swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "VezaBench",
-            dependencies: [
-                "SignedURL",
-                "Storage",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-            ],
-            swiftSettings: swiftSettings
-        ),
+        .testTarget(name: "SignedURLTests", dependencies: ["SignedURL", crypto], swiftSettings: swiftSettings),
         .testTarget(
             name: "StorageTests",
             dependencies: [
-                "SignedURL",
-                "Storage",
-                "TestSupport",
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
+                "Retry", "SignedURL", "Storage", "TestSupport", crypto, nio("NIOCore"), nio("NIOHTTP1"),
+                nio("NIOPosix"),
             ],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "DatabaseTests", dependencies: ["Database", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "TranscodeTests", dependencies: ["Transcode", "TestSupport"], swiftSettings: swiftSettings),
-        .testTarget(name: "CatalogTests", dependencies: ["Catalog", "TestSupport"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DatabaseTests",
+            dependencies: ["Database", "Retry", "TestSupport", logging, serviceLifecycle, sqlKit],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TranscodeTests",
+            dependencies: [
+                "Catalog", "Database", "Retry", "Storage", "TestSupport", "Transcode", logging, nio("NIOCore"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "CatalogTests",
+            dependencies: ["Catalog", "Database", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Ingest",
-                "StreamServer",
-                "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Catalog", "Database", "Ingest", "SignedURL", "Storage", "StreamServer", "TestSupport",
+                asyncHTTPClient, crypto, httpTypes, hummingbird, hummingbirdTesting, nio("NIOCore"), sqlKit,
             ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
             name: "StreamServerTests",
             dependencies: [
-                "StreamServer",
-                "TestSupport",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "Catalog", "Database", "SignedURL", "Storage", "StreamServer", "TestSupport", "Transcode",
+                asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"),
             ],
             swiftSettings: swiftSettings
         ),

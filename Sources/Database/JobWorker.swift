@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Retry
 import ServiceLifecycle
 
 /// Does the work of one queue's jobs.
@@ -57,16 +58,22 @@ public struct JobWorker: Service {
         }
         self.logger.info("worker started", metadata: ["job.queue": "\(self.handler.queue)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
-            let job: Job?
+            let claim: JobQueue.Claim?
             do {
-                job = try await self.queue.claim(queue: self.handler.queue, workerID: self.workerID)
+                claim = try await self.queue.claim(queue: self.handler.queue, workerID: self.workerID)
             } catch {
-                self.logger.error("job claim failed", metadata: ["error": "\(error)"])
-                job = nil
+                self.logger.error("job claim failed", metadata: ["error.message": "\(error)"])
+                claim = nil
             }
-            if let job {
+            switch claim {
+            case .run(let job):
                 await self.process(job)
-            } else {
+            case .buried(let job, let reason):
+                var logger = self.logger
+                logger[metadataKey: "job.id"] = "\(job.id)"
+                logger.error("job buried: attempts used up", metadata: ["error.message": "\(reason)"])
+                await self.handler.jobDied(job, reason: reason, logger: logger)
+            case nil:
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.pollInterval) }
             }
         }
@@ -78,14 +85,6 @@ public struct JobWorker: Service {
         var logger = self.logger
         logger[metadataKey: "job.id"] = "\(job.id)"
         logger[metadataKey: "job.attempt"] = "\(job.attempts)"
-        if job.attempts > job.maxAttempts {
-            await self.bury(
-                job,
-                reason: job.lastError ?? "the worker running it stopped \(job.maxAttempts) times",
-                logger: logger
-            )
-            return
-        }
         logger.info("job started")
         let outcome = await self.runWithHeartbeat(job, logger: logger)
         do {
@@ -95,14 +94,16 @@ public struct JobWorker: Service {
                 logger.info("job succeeded")
             case .failed(let reason):
                 switch try await self.queue.fail(job, workerID: self.workerID, error: reason) {
-                case .retry(let delay):
+                case .retry(_, let delay, _):
                     logger.warning(
                         "job failed, will retry",
-                        metadata: ["error": "\(reason)", "retry.after_s": "\(Int(delay))"]
+                        metadata: ["error.message": "\(reason)", "job.retry_after_s": "\(Int(delay.seconds))"]
                     )
-                case .giveUp:
-                    logger.error("job failed for good", metadata: ["error": "\(reason)"])
+                case .bury:
+                    logger.error("job failed for good", metadata: ["error.message": "\(reason)"])
                     await self.handler.jobDied(job, reason: reason, logger: logger)
+                default:
+                    break
                 }
             case .interrupted:
                 try await self.queue.release(job, workerID: self.workerID)
@@ -111,17 +112,7 @@ public struct JobWorker: Service {
                 logger.warning("job lease lost; another worker owns it now")
             }
         } catch {
-            logger.error("job outcome not recorded", metadata: ["error": "\(error)"])
-        }
-    }
-
-    private func bury(_ job: Job, reason: String, logger: Logger) async {
-        do {
-            _ = try await self.queue.fail(job, workerID: self.workerID, error: reason)
-            logger.error("job buried: attempts used up", metadata: ["error": "\(reason)"])
-            await self.handler.jobDied(job, reason: reason, logger: logger)
-        } catch {
-            logger.error("job outcome not recorded", metadata: ["error": "\(error)"])
+            logger.error("job outcome not recorded", metadata: ["error.message": "\(error)"])
         }
     }
 

@@ -1,43 +1,20 @@
 import AsyncHTTPClient
 import NIOCore
 import NIOPosix
+import Retry
 
-/// When and how ``S3Store`` retries a failed request.
-///
-/// Only idempotent requests whose body can be sent again are retried (GET, HEAD, DELETE, listings,
-/// and PUT/UploadPart with an in-memory body), and only after a transient failure: HTTP 5xx, HTTP
-/// 429 or `SlowDown`, a timeout or a connection error. The wait before attempt `n + 1` is drawn
-/// uniformly from `0...min(maximumDelay, baseDelay × 2ⁿ⁻¹)` ("full jitter").
-public struct RetryPolicy: Sendable, Hashable {
-    /// Attempts in all, the first included (1 disables retries).
-    public var maximumAttempts: Int
-    /// The cap of the first wait.
-    public var baseDelay: Duration
-    /// The cap of any wait.
-    public var maximumDelay: Duration
-
-    /// Creates a policy.
-    public init(
-        maximumAttempts: Int = 4,
-        baseDelay: Duration = .milliseconds(100),
-        maximumDelay: Duration = .seconds(5)
-    ) {
-        self.maximumAttempts = max(1, maximumAttempts)
-        self.baseDelay = baseDelay
-        self.maximumDelay = maximumDelay
-    }
-
-    /// No retries.
-    public static let none = RetryPolicy(maximumAttempts: 1)
-
-    /// The wait after failed attempt number `attempt` (1-based).
-    func delay(afterAttempt attempt: Int) -> Duration {
-        let exponent = min(attempt - 1, 30)
-        let cap = min(self.maximumDelay, self.baseDelay * (1 << exponent))
-        let capNanoseconds = cap.nanoseconds
-        guard capNanoseconds > 0 else { return .zero }
-        return .nanoseconds(Int64.random(in: 0...capNanoseconds))
-    }
+extension RetryPolicy {
+    /// When and how ``S3Store`` retries a failed request by default.
+    ///
+    /// Only idempotent requests whose body can be sent again are retried (GET, HEAD, DELETE, listings,
+    /// and PUT/UploadPart with an in-memory body), and only after a transient failure: HTTP 5xx, HTTP
+    /// 429 or `SlowDown`, a timeout or a connection error. Four attempts in all; the wait before
+    /// attempt `n + 1` is drawn uniformly from `0...min(5 s, 100 ms × 2ⁿ⁻¹)` ("full jitter", as the
+    /// AWS SDKs do).
+    public static let s3 = RetryPolicy(
+        maximumAttempts: 4,
+        backoff: Backoff(base: .milliseconds(100), cap: .seconds(5), jitter: .full)
+    )
 }
 
 extension Duration {

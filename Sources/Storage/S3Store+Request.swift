@@ -69,10 +69,10 @@ extension S3Store {
                 }
                 failure = mapped
             }
-            guard mayRetry, failure.isTransient, attempt < self.configuration.retry.maximumAttempts else {
+            guard mayRetry, failure.isTransient, self.configuration.retry.allowsRetry(afterAttempt: attempt) else {
                 throw failure
             }
-            let delay = self.configuration.retry.delay(afterAttempt: attempt)
+            let delay = self.configuration.retry.backoff.delay(afterAttempt: attempt)
             self.logger.debug(
                 "Retrying S3 request",
                 metadata: [

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import Logging
 import NIOCore
+import Retry
 import SignedURL
 
 /// An ``ObjectStore`` on an S3-compatible service (AWS S3, MinIO, SeaweedFS) over AsyncHTTPClient.
@@ -76,7 +77,7 @@ public struct S3Store: ObjectStore {
             credentials: AWSCredentials,
             addressingStyle: AddressingStyle = .path,
             timeouts: Timeouts = Timeouts(),
-            retry: RetryPolicy = RetryPolicy(),
+            retry: RetryPolicy = .s3,
             listPageSize: Int = 1000,
             partSize: Int = 10 * 1024 * 1024,
             partConcurrency: Int = 3

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Logging
+import Retry
 import SQLKit
 import ServiceLifecycle
 import TestSupport
@@ -17,7 +18,7 @@ struct JobQueueTests {
             let payload = Payload(trackID: UUID())
             let id = try await queue.enqueue(queue: "transcode", payload: payload)
             #expect(try await queue.claim(queue: "other", workerID: "w1") == nil)
-            let job = try #require(try await queue.claim(queue: "transcode", workerID: "w1"))
+            let job = try #require(try await queue.claimRun(queue: "transcode", workerID: "w1"))
             #expect(job.id == id)
             #expect(job.status == .running)
             #expect(job.attempts == 1)
@@ -38,7 +39,7 @@ struct JobQueueTests {
                 let id = try await queue.enqueue(queue: "race", payload: ["round": round])
                 let winners = try await withThrowingTaskGroup(of: Job?.self) { group in
                     for worker in ["a", "b"] {
-                        group.addTask { try await queue.claim(queue: "race", workerID: worker) }
+                        group.addTask { try await queue.claimRun(queue: "race", workerID: worker) }
                     }
                     return try await group.reduce(into: [Job]()) { if let job = $1 { $0.append(job) } }
                 }
@@ -59,7 +60,7 @@ struct JobQueueTests {
                 for worker in 0..<4 {
                     group.addTask {
                         var mine: [UUID] = []
-                        while let job = try await queue.claim(queue: "bulk", workerID: "w\(worker)") {
+                        while let job = try await queue.claimRun(queue: "bulk", workerID: "w\(worker)") {
                             mine.append(job.id)
                             try await queue.complete(job, workerID: "w\(worker)")
                         }
@@ -79,7 +80,7 @@ struct JobQueueTests {
             let queue = JobQueue(database: database, leaseDuration: 30)
             let start = Date()
             try await queue.enqueue(queue: "q", payload: ["x": 1], runAt: start)
-            let first = try #require(try await queue.claim(queue: "q", workerID: "dead-worker", now: start))
+            let first = try #require(try await queue.claimRun(queue: "q", workerID: "dead-worker", now: start))
             // Still leased: nobody else gets it.
             #expect(try await queue.claim(queue: "q", workerID: "w2", now: start.addingTimeInterval(29)) == nil)
             // A heartbeat keeps it.
@@ -87,7 +88,7 @@ struct JobQueueTests {
             #expect(try await queue.claim(queue: "q", workerID: "w2", now: start.addingTimeInterval(49)) == nil)
             // The worker goes silent: after the lease, another worker takes over as attempt 2.
             let second = try #require(
-                try await queue.claim(queue: "q", workerID: "w2", now: start.addingTimeInterval(51))
+                try await queue.claimRun(queue: "q", workerID: "w2", now: start.addingTimeInterval(51))
             )
             #expect(second.id == first.id)
             #expect(second.attempts == 2)
@@ -105,20 +106,33 @@ struct JobQueueTests {
     @Test("failures back off exponentially, then the job is dead", arguments: DatabaseEngine.allCases)
     func backoffThenDead(engine: DatabaseEngine) async throws {
         try await TestDatabase.with(engine, migrations: CoreMigrations.all) { database in
-            let queue = JobQueue(database: database, backoff: RetryBackoff(base: 10, cap: 3600))
+            let queue = JobQueue(
+                database: database,
+                backoff: Backoff(base: .seconds(10), cap: .seconds(3600), jitter: .proportional(0.25))
+            )
             var now = Date()
             let id = try await queue.enqueue(queue: "q", payload: ["x": 1], maxAttempts: 3, runAt: now)
             for attempt in 1...2 {
-                let job = try #require(try await queue.claim(queue: "q", workerID: "w", now: now))
+                let job = try #require(try await queue.claimRun(queue: "q", workerID: "w", now: now))
                 #expect(job.attempts == attempt)
-                let outcome = try await queue.fail(job, workerID: "w", error: "boom \(attempt)", now: now, jitter: 0)
+                let outcome = try await queue.fail(job, workerID: "w", error: "boom \(attempt)", now: now, jitter: 0.5)
                 let delay = 10 * pow(2, Double(attempt - 1))
-                #expect(outcome == .retry(after: delay))
+                #expect(
+                    outcome
+                        == .retry(
+                            .init(from: .running, to: .queued, attempts: attempt),
+                            after: .seconds(delay),
+                            reason: "boom \(attempt)"
+                        )
+                )
                 #expect(try await queue.claim(queue: "q", workerID: "w", now: now.addingTimeInterval(delay - 1)) == nil)
                 now = now.addingTimeInterval(delay + 1)
             }
-            let last = try #require(try await queue.claim(queue: "q", workerID: "w", now: now))
-            #expect(try await queue.fail(last, workerID: "w", error: "boom 3", now: now, jitter: 0) == .giveUp)
+            let last = try #require(try await queue.claimRun(queue: "q", workerID: "w", now: now))
+            #expect(
+                try await queue.fail(last, workerID: "w", error: "boom 3", now: now, jitter: 0.5)
+                    == .bury(.init(from: .running, to: .dead, attempts: 3), reason: "boom 3")
+            )
             let dead = try #require(try await queue.job(id: id))
             #expect(dead.status == .dead)
             #expect(dead.lastError == "boom 3")
@@ -131,9 +145,9 @@ struct JobQueueTests {
         try await TestDatabase.with(engine, migrations: CoreMigrations.all) { database in
             let queue = JobQueue(database: database)
             try await queue.enqueue(queue: "q", payload: ["x": 1])
-            let job = try #require(try await queue.claim(queue: "q", workerID: "w"))
+            let job = try #require(try await queue.claimRun(queue: "q", workerID: "w"))
             try await queue.release(job, workerID: "w")
-            let again = try #require(try await queue.claim(queue: "q", workerID: "w2"))
+            let again = try #require(try await queue.claimRun(queue: "q", workerID: "w2"))
             #expect(again.attempts == 1)
         }
     }
@@ -202,7 +216,11 @@ struct JobWorkerTests {
     @Test("retries a failing job until it succeeds", arguments: DatabaseEngine.allCases)
     func retriesUntilSuccess(engine: DatabaseEngine) async throws {
         try await TestDatabase.with(engine, migrations: CoreMigrations.all) { database in
-            let queue = JobQueue(database: database, leaseDuration: 5, backoff: RetryBackoff(base: 0.01, cap: 0.05))
+            let queue = JobQueue(
+                database: database,
+                leaseDuration: 5,
+                backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50))
+            )
             let handler = ScriptedHandler(maxAttempts: 5, succeedOnAttempt: 3)
             let id = try await queue.enqueue(queue: handler.queue, payload: ["x": 1], maxAttempts: handler.maxAttempts)
             let worker = JobWorker(
@@ -220,7 +238,11 @@ struct JobWorkerTests {
     @Test("buries a job after its last attempt and reports the reason", arguments: DatabaseEngine.allCases)
     func buries(engine: DatabaseEngine) async throws {
         try await TestDatabase.with(engine, migrations: CoreMigrations.all) { database in
-            let queue = JobQueue(database: database, leaseDuration: 5, backoff: RetryBackoff(base: 0.01, cap: 0.05))
+            let queue = JobQueue(
+                database: database,
+                leaseDuration: 5,
+                backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50))
+            )
             let handler = ScriptedHandler(maxAttempts: 2, succeedOnAttempt: 99)
             let id = try await queue.enqueue(queue: handler.queue, payload: ["x": 1], maxAttempts: handler.maxAttempts)
             let worker = JobWorker(
@@ -243,7 +265,7 @@ struct JobWorkerTests {
             let handler = ScriptedHandler(maxAttempts: 1, succeedOnAttempt: 1)
             let id = try await queue.enqueue(queue: handler.queue, payload: ["x": 1], maxAttempts: 1)
             // A worker claims it and dies (never reports back).
-            _ = try #require(try await queue.claim(queue: handler.queue, workerID: "killed"))
+            _ = try #require(try await queue.claimRun(queue: handler.queue, workerID: "killed"))
             try await Task.sleep(for: .milliseconds(100))
             let worker = JobWorker(
                 queue: queue,
@@ -288,60 +310,116 @@ struct JobWorkerTests {
     }
 }
 
+extension JobQueue {
+    /// A claim that must be runnable (the tests' jobs never exhaust their attempts by dying).
+    func claimRun(queue: String, workerID: String, now: Date = Date()) async throws -> Job? {
+        guard case .run(let job) = try await self.claim(queue: queue, workerID: workerID, now: now) else { return nil }
+        return job
+    }
+}
+
 @Suite("Job state machine")
 struct JobStateMachineTests {
+    typealias Machine = Job.StateMachine
+    typealias Transition = Job.StateMachine.Transition
+    static let backoff = Backoff(base: .seconds(5), cap: .seconds(60), jitter: .proportional(0.25))
+
     @Test func claimAndSucceed() {
-        var machine = Job.StateMachine(status: .queued, attempts: 0, maxAttempts: 3)
-        let claim1 = machine.claim(leaseExpired: false)
-        #expect(claim1 == .run)
+        var machine = Machine(status: .queued, attempts: 0, maxAttempts: 3, backoff: Self.backoff)
+        let claim1 = machine.apply(.claim(leaseExpired: false, lastError: nil))
+        #expect(claim1 == .run(Transition(from: .queued, to: .running, attempts: 1)))
         #expect(machine.status == .running)
-        let claim2 = machine.claim(leaseExpired: false)
-        #expect(claim2 == .refuse)
-        let succeeded = machine.succeed()
-        #expect(succeeded)
+        let claim2 = machine.apply(.claim(leaseExpired: false, lastError: nil))
+        #expect(claim2 == .reject(from: .running))
+        let succeeded = machine.apply(.succeed)
+        #expect(succeeded == .finish(Transition(from: .running, to: .succeeded, attempts: 1)))
         #expect(machine.status == .succeeded)
-        let again = machine.succeed()
-        #expect(!again)
-        let claim3 = machine.claim(leaseExpired: true)
-        #expect(claim3 == .refuse)
+        let again = machine.apply(.succeed)
+        #expect(again == .reject(from: .succeeded))
+        let claim3 = machine.apply(.claim(leaseExpired: true, lastError: nil))
+        #expect(claim3 == .reject(from: .succeeded))
     }
 
     @Test func failureRetriesThenGivesUp() {
-        let backoff = RetryBackoff(base: 5, cap: 60)
-        var machine = Job.StateMachine(status: .queued, attempts: 0, maxAttempts: 2)
-        _ = machine.claim(leaseExpired: false)
-        let failure4 = machine.fail(backoff: backoff, jitter: 0)
-        #expect(failure4 == .retry(after: 5))
+        var machine = Machine(status: .queued, attempts: 0, maxAttempts: 2, backoff: Self.backoff)
+        _ = machine.apply(.claim(leaseExpired: false, lastError: nil))
+        let failure4 = machine.apply(.fail(reason: "e1", jitter: 0.5))
+        #expect(
+            failure4 == .retry(Transition(from: .running, to: .queued, attempts: 1), after: .seconds(5), reason: "e1")
+        )
         #expect(machine.status == .queued)
-        _ = machine.claim(leaseExpired: false)
-        let failure5 = machine.fail(backoff: backoff, jitter: 0)
-        #expect(failure5 == .giveUp)
+        _ = machine.apply(.claim(leaseExpired: false, lastError: "e1"))
+        let failure5 = machine.apply(.fail(reason: "e2", jitter: 0.5))
+        #expect(failure5 == .bury(Transition(from: .running, to: .dead, attempts: 2), reason: "e2"))
         #expect(machine.status == .dead)
-        let failure6 = machine.fail(backoff: backoff, jitter: 0)
-        #expect(failure6 == nil)
+        let failure6 = machine.apply(.fail(reason: "e3", jitter: 0.5))
+        #expect(failure6 == .reject(from: .dead))
     }
 
     @Test func expiredLeasesCountAsAttempts() {
-        var machine = Job.StateMachine(status: .running, attempts: 2, maxAttempts: 2)
-        let claim7 = machine.claim(leaseExpired: true)
-        #expect(claim7 == .giveUp)
+        var machine = Machine(status: .running, attempts: 2, maxAttempts: 2, backoff: Self.backoff)
+        let claim7 = machine.apply(.claim(leaseExpired: true, lastError: nil))
+        #expect(
+            claim7
+                == .bury(
+                    Transition(from: .running, to: .dead, attempts: 3),
+                    reason: "the worker running it stopped 2 times"
+                )
+        )
         #expect(machine.attempts == 3)
+        var withError = Machine(status: .running, attempts: 1, maxAttempts: 1, backoff: Self.backoff)
+        #expect(
+            withError.apply(.claim(leaseExpired: true, lastError: "out of memory"))
+                == .bury(Transition(from: .running, to: .dead, attempts: 2), reason: "out of memory")
+        )
     }
 
     @Test func releaseReturnsTheAttempt() {
-        var machine = Job.StateMachine(status: .running, attempts: 1, maxAttempts: 2)
-        let released = machine.release()
-        #expect(released)
+        var machine = Machine(status: .running, attempts: 1, maxAttempts: 2, backoff: Self.backoff)
+        let released = machine.apply(.release)
+        #expect(released == .handBack(Transition(from: .running, to: .queued, attempts: 0)))
         #expect(machine.status == .queued)
         #expect(machine.attempts == 0)
     }
 
+    /// Every state × event: which are allowed, and where they lead.
+    @Test(arguments: JobStatus.allCases)
+    func everyStateAndEvent(status: JobStatus) {
+        let events: [Machine.Event] = [
+            .claim(leaseExpired: false, lastError: nil), .claim(leaseExpired: true, lastError: nil),
+            .succeed, .fail(reason: "x", jitter: 0.5), .release,
+        ]
+        for event in events {
+            var machine = Machine(status: status, attempts: 1, maxAttempts: 3, backoff: Self.backoff)
+            let action = machine.apply(event)
+            let expected: Machine.Action
+            switch (status, event) {
+            case (.queued, .claim), (.running, .claim(leaseExpired: true, _)):
+                expected = .run(Transition(from: status, to: .running, attempts: 2))
+            case (.running, .succeed):
+                expected = .finish(Transition(from: .running, to: .succeeded, attempts: 1))
+            case (.running, .fail):
+                expected = .retry(Transition(from: .running, to: .queued, attempts: 1), after: .seconds(5), reason: "x")
+            case (.running, .release):
+                expected = .handBack(Transition(from: .running, to: .queued, attempts: 0))
+            default:
+                expected = .reject(from: status)
+            }
+            #expect(action == expected, "\(status) × \(event)")
+            if case .reject = action { #expect(machine.status == status) }
+        }
+    }
+
     @Test func backoffIsCappedAndJittered() {
-        let backoff = RetryBackoff(base: 5, cap: 60)
-        #expect(backoff.delay(afterAttempt: 1, jitter: 0) == 5)
-        #expect(backoff.delay(afterAttempt: 4, jitter: 0) == 40)
-        #expect(backoff.delay(afterAttempt: 40, jitter: 0) == 60)
-        #expect(backoff.delay(afterAttempt: 1, jitter: 1) == 6.25)
-        #expect(backoff.delay(afterAttempt: 1, jitter: -1) == 3.75)
+        let backoff = Self.backoff
+        #expect(backoff.delay(afterAttempt: 1, unit: 0.5) == .seconds(5))
+        #expect(backoff.delay(afterAttempt: 4, unit: 0.5) == .seconds(40))
+        #expect(backoff.delay(afterAttempt: 40, unit: 0.5) == .seconds(60))
+        #expect(backoff.delay(afterAttempt: 1, unit: 1) == .seconds(6.25))
+        #expect(backoff.delay(afterAttempt: 1, unit: 0) == .seconds(3.75))
+        let full = Backoff(base: .seconds(2), cap: .seconds(10), jitter: .full)
+        #expect(full.delay(afterAttempt: 3, unit: 1) == .seconds(8))
+        #expect(full.delay(afterAttempt: 3, unit: 0) == .zero)
+        #expect(Backoff(base: .seconds(2), cap: .seconds(10)).delay(afterAttempt: 9, unit: 0.1) == .seconds(10))
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import Retry
 import SignedURL
 import Storage
 import Testing
@@ -63,7 +64,10 @@ struct S3RetryTests {
                 endpoint: "http://127.0.0.1:1",
                 bucket: "b",
                 credentials: AWSCredentials(accessKeyID: "a", secretAccessKey: "s"),
-                retry: RetryPolicy(maximumAttempts: 2, baseDelay: .milliseconds(10))
+                retry: RetryPolicy(
+                    maximumAttempts: 2,
+                    backoff: Backoff(base: .milliseconds(10), cap: .seconds(5), jitter: .full)
+                )
             )
         )
         await #expect(throws: StorageError.connection) { try await store.get(key: "a") }
@@ -136,7 +140,10 @@ final class FailingServer: ChannelInboundHandler, @unchecked Sendable {
                 bucket: "bucket",
                 credentials: AWSCredentials(accessKeyID: "a", secretAccessKey: "s"),
                 timeouts: .init(request: requestTimeout, upload: requestTimeout),
-                retry: RetryPolicy(maximumAttempts: 3, baseDelay: .milliseconds(10), maximumDelay: .milliseconds(50))
+                retry: RetryPolicy(
+                    maximumAttempts: 3,
+                    backoff: Backoff(base: .milliseconds(10), cap: .milliseconds(50), jitter: .full)
+                )
             )
         )
         do {

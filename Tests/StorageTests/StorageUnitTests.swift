@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import Retry
 import SignedURL
 import Testing
 
@@ -119,10 +120,13 @@ struct StorageUnitTests {
     }
 
     @Test func retryDelaysAreJitteredAndCapped() {
-        let policy = RetryPolicy(maximumAttempts: 5, baseDelay: .milliseconds(100), maximumDelay: .milliseconds(350))
+        let policy = RetryPolicy(
+            maximumAttempts: 5,
+            backoff: Backoff(base: .milliseconds(100), cap: .milliseconds(350), jitter: .full)
+        )
         for attempt in 1...6 {
             let cap = min(350, 100 << (attempt - 1))
-            let delays = (0..<200).map { _ in policy.delay(afterAttempt: attempt) }
+            let delays = (0..<200).map { _ in policy.backoff.delay(afterAttempt: attempt) }
             #expect(delays.allSatisfy { $0 >= .zero && $0 <= .milliseconds(cap) })
             #expect(Set(delays).count > 1)
         }

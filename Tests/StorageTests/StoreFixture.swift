@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import Retry
 import SignedURL
 import Storage
 import TestSupport
@@ -44,7 +45,7 @@ struct S3TestEnvironment: Sendable {
         }
     }
 
-    func configuration(listPageSize: Int = 1000, retry: RetryPolicy = RetryPolicy()) -> S3Store.Configuration {
+    func configuration(listPageSize: Int = 1000, retry: RetryPolicy = .s3) -> S3Store.Configuration {
         S3Store.Configuration(
             endpoint: self.endpoint,
             region: self.region,

@@ -3,6 +3,7 @@ import Database
 import Foundation
 import Logging
 import NIOCore
+import Retry
 import Storage
 import TestSupport
 import Testing
@@ -118,7 +119,10 @@ struct TranscodeJobTests {
         try await TestStore.with(backends.store) { store in
             try await TestDatabase.with(backends.database, migrations: Self.migrations) { database in
                 let tracks = TrackRepository(database: database)
-                let queue = JobQueue(database: database, backoff: RetryBackoff(base: 0.05, cap: 0.2))
+                let queue = JobQueue(
+                    database: database,
+                    backoff: Backoff(base: .milliseconds(50), cap: .milliseconds(200))
+                )
                 let handler = TranscodeJobHandler(
                     tracks: tracks,
                     store: store,

@@ -25,7 +25,7 @@ struct HLSDeliveryTests {
             let data = try Data(contentsOf: Self.fixtures.appendingPathComponent("music.mp3"))
             var track = try await storeTrack(components, bytes: Array(data), ext: "mp3", status: .processing)
             try await components.jobs.enqueue(queue: "transcode", payload: TranscodeJobPayload(trackID: track.id))
-            let job = try #require(try await components.jobs.claim(queue: "transcode", workerID: "test"))
+            let job = try #require(try await components.jobs.claim(queue: "transcode", workerID: "test")?.job)
             try await components.transcodeHandler.handle(job, logger: TestDatabase.logger)
             track = try #require(try await components.tracks.find(id: track.id))
             #expect(track.status == .ready)
