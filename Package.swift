@@ -70,7 +70,9 @@ let package = Package(
         .target(name: "Catalog", dependencies: ["Database", sqlKit], swiftSettings: swiftSettings),
         .target(
             name: "Ingest",
-            dependencies: ["Catalog", "Database", "Storage", crypto, logging, nio("NIOCore"), sqlKit],
+            dependencies: [
+                "Catalog", "Database", "Storage", crypto, logging, nio("NIOCore"), serviceLifecycle, sqlKit,
+            ],
             swiftSettings: swiftSettings
         ),
         .systemLibrary(
@@ -91,7 +93,7 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib", "Catalog", "Database", "Ingest", "SignedURL", "Storage", "Transcode",
+                "CZlib", "Catalog", "Database", "Ingest", "SignedURL", "Storage", "Transcode", "VezaAPI",
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -100,11 +102,17 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(name: "VezaAPI", swiftSettings: swiftSettings),
+        .target(
+            name: "VezaClient",
+            dependencies: ["Retry", "VezaAPI", asyncHTTPClient, crypto, nio("NIOCore"), nio("NIOHTTP1")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "veza",
             dependencies: [
-                "Database", "SignedURL", "Storage", "StreamServer", "Transcode", argumentParser, asyncHTTPClient,
-                hummingbird, logging, serviceLifecycle,
+                "Database", "SignedURL", "Storage", "StreamServer", "Transcode", "VezaClient", argumentParser,
+                asyncHTTPClient, logging,
             ],
             swiftSettings: swiftSettings
         ),
@@ -148,8 +156,9 @@ let package = Package(
         .testTarget(
             name: "IngestTests",
             dependencies: [
-                "Catalog", "Database", "Ingest", "SignedURL", "Storage", "StreamServer", "TestSupport",
-                asyncHTTPClient, crypto, httpTypes, hummingbird, hummingbirdTesting, nio("NIOCore"), sqlKit,
+                "Catalog", "Database", "Ingest", "SignedURL", "Storage", "StreamServer", "TestSupport", "VezaAPI",
+                "VezaClient", asyncHTTPClient, crypto, httpTypes, hummingbird, hummingbirdTesting, nio("NIOCore"),
+                sqlKit,
             ],
             swiftSettings: swiftSettings
         ),

@@ -155,11 +155,24 @@ format_dir=""
 
 # --- build ------------------------------------------------------------------
 phase_begin build
-if ! swift build --build-tests </dev/null; then
+# The import check makes Package.swift the true module graph: a target that imports a module it
+# does not list fails the build (as swift-nio's CI does).
+build_log="$(mktemp -t veza-build-log.XXXXXX)"
+if ! swift build --build-tests --explicit-target-dependency-import-check error </dev/null 2>&1 | tee "${build_log}"; then
+    rm -f -- "${build_log}"
     phase_end FAILED "swift build --build-tests"
     exit 1
 fi
-phase_end ok
+# Warnings in dependencies are theirs; one in our own files fails the run. (An incremental build
+# only reports the files it recompiled; CI builds from nothing, so it sees every file.)
+own_warnings="$(grep -E "^${repo_root}/(Sources|Tests)/[^:]+:[0-9]+:[0-9]+: warning:" "${build_log}" | sort -u || true)"
+rm -f -- "${build_log}"
+if [[ -n "${own_warnings}" ]]; then
+    printf 'compiler warnings in the project'"'"'s own files:\n%s\n' "${own_warnings}"
+    phase_end FAILED "$(grep -c '' <<<"${own_warnings}") compiler warning(s) in Sources/ or Tests/"
+    exit 1
+fi
+phase_end ok "strict import check, no warnings in own files"
 
 # --- services ---------------------------------------------------------------
 phase_begin services

@@ -23,11 +23,11 @@ enum CommandSupport {
     }
 
     /// Builds the components and checks the database is reachable, failing fast otherwise.
-    static func components(_ configuration: AppConfiguration) async -> VezaComponents {
+    static func components(_ configuration: AppConfiguration) async -> AppServices {
         let logger = Logger.veza(level: configuration.logLevel)
-        let components: VezaComponents
+        let components: AppServices
         do {
-            components = try await VezaComponents(configuration: configuration, logger: logger)
+            components = try await AppServices(configuration: configuration, logger: logger)
         } catch {
             fail(error)
         }

@@ -1,6 +1,5 @@
 import ArgumentParser
 import Foundation
-import Hummingbird
 import StreamServer
 
 struct Serve: AsyncParsableCommand {
@@ -28,13 +27,13 @@ struct Serve: AsyncParsableCommand {
         components.logger.info(
             "starting veza serve",
             metadata: [
-                "database": "\(components.database.displayLocation)",
-                "storage": "\(configuration.storageBackend.rawValue)",
-                "address": "\(configuration.host):\(configuration.port)",
+                "database.location": "\(components.database.displayLocation)",
+                "storage.backend": "\(configuration.storageBackend.rawValue)",
+                "http.address": "\(configuration.host):\(configuration.port)",
             ]
         )
         do {
-            try await buildApplication(components).runService()
+            try await buildServiceGroup(components, role: .serve).run()
             components.logger.info("veza serve stopped")
         } catch {
             CommandSupport.fail(error)

@@ -1,7 +1,7 @@
 import ArgumentParser
 import AsyncHTTPClient
 import Foundation
-import StreamServer
+import VezaClient
 
 #if canImport(Glibc)
 import Glibc

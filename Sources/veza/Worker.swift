@@ -1,6 +1,4 @@
 import ArgumentParser
-import Logging
-import ServiceLifecycle
 import StreamServer
 
 struct Worker: AsyncParsableCommand {
@@ -24,19 +22,10 @@ struct Worker: AsyncParsableCommand {
         let components = await CommandSupport.components(configuration)
         let count = self.concurrency ?? max(configuration.transcodeWorkers, 1)
         do {
-            let workers = components.workers(count: count)
-            if workers.isEmpty {
+            if components.workers(count: count).isEmpty {
                 components.logger.warning("no job handler is registered; the worker has nothing to do")
             }
-            let group = ServiceGroup(
-                configuration: .init(
-                    services: components.baseServices + [MigrationService(components: components)]
-                        + components.backgroundServices + workers,
-                    gracefulShutdownSignals: [.sigterm, .sigint],
-                    logger: components.logger
-                )
-            )
-            try await group.run()
+            try await buildServiceGroup(components, role: .worker(concurrency: count)).run()
         } catch {
             CommandSupport.fail(error)
         }

@@ -4,6 +4,7 @@ import Hummingbird
 import HummingbirdTesting
 import TestSupport
 import Testing
+import VezaClient
 
 @testable import Ingest
 @testable import StreamServer

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import VezaAPI
 
 /// `GET /health` (liveness: the process answers) and `GET /health/deep` (each dependency, 503 when
 /// one fails, so a load balancer takes the node out).
@@ -37,9 +38,7 @@ struct HealthController {
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(value)) ?? Data()
+        let data = (try? APIJSON.encoder().encode(value)) ?? Data()
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],

@@ -5,6 +5,7 @@ import Hummingbird
 import NIOCore
 import SignedURL
 import Storage
+import VezaAPI
 
 /// The listening side: track metadata, the raw file (ranges locally, a presigned redirect on S3),
 /// downloads, HLS playlists and segments, and the waveform. Every route asks ``TrackAccessPolicy``
@@ -68,7 +69,7 @@ struct TracksController: Sendable {
 
     func metadata(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (track, query) = try await self.authorize(request, context, purpose: .listen)
-        var response = try TrackResponse(track: track, query: query).response(from: request, context: context)
+        var response = try jsonResponse(TrackResource(track: track, query: query))
         response.headers[.cacheControl] = "private, no-cache"
         return response
     }

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import Ingest
+import VezaAPI
 
 /// The chunk upload API (`/api/v1/uploads`): create a session, send chunks in any order, ask
 /// which are missing, complete into a track, or abort. Only the owner sees an upload.
@@ -21,23 +22,9 @@ struct UploadsController {
         return routes
     }
 
-    struct CreateRequest: Decodable {
-        let filename: String
-        let size: Int64
-        let sha256: String?
-        let contentType: String?
-        let title: String?
-        let visibility: String?
-
-        enum CodingKeys: String, CodingKey {
-            case filename, size, sha256, title, visibility
-            case contentType = "content_type"
-        }
-    }
-
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {
         let owner = try Self.owner(context)
-        let body = try await request.decodeJSON(as: CreateRequest.self)
+        let body = try await request.decodeJSON(as: CreateUploadRequest.self)
         let session = try await mappingIngestErrors {
             try await self.uploads.create(
                 ownerID: owner,
@@ -51,7 +38,7 @@ struct UploadsController {
                 )
             )
         }
-        var response = try jsonResponse(CreateUploadResponse(session), status: .created)
+        var response = try jsonResponse(UploadCreated(session), status: .created)
         response.headers[.location] = "/api/v1/uploads/\(session.id.uuidString.lowercased())"
         return response
     }
@@ -60,7 +47,7 @@ struct UploadsController {
         let owner = try Self.owner(context)
         let id = try Self.uploadID(context)
         let progress = try await mappingIngestErrors { try await self.uploads.progress(uploadID: id, ownerID: owner) }
-        return try jsonResponse(UploadStatusResponse(progress))
+        return try jsonResponse(UploadState(progress))
     }
 
     @Sendable func putChunk(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -79,7 +66,7 @@ struct UploadsController {
                 checksum: request.headers[Self.chunkChecksumField]
             )
         }
-        return try jsonResponse(ChunkResponse(chunk))
+        return try jsonResponse(ChunkReceipt(chunk))
     }
 
     @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -87,7 +74,7 @@ struct UploadsController {
         let id = try Self.uploadID(context)
         let completion = try await mappingIngestErrors { try await self.uploads.complete(uploadID: id, ownerID: owner) }
         return try jsonResponse(
-            CompleteUploadResponse(track: completion.track),
+            UploadCompleted(track: TrackResource(track: completion.track, query: "")),
             status: completion.created ? .created : .ok
         )
     }

@@ -18,7 +18,7 @@ final class ThreadedConsumer: FrameConsumer, @unchecked Sendable {
     private var failure: (any Error)?  // written by the worker before it signals `done`
     private var joined = false
 
-    init(_ consumer: some FrameConsumer, name: String, capacity: Int = 32) {
+    init(_ consumer: any FrameConsumer, name: String, capacity: Int = 32) {
         let queue = BoundedQueue<Frame>(capacity: capacity)
         self.queue = queue
         let box = UncheckedBox(consumer)

@@ -44,7 +44,7 @@ public struct HLSTranscoder: Sendable {
         try validateConfiguration()
         let cancellation = CancellationFlag()
         let outbox = FileOutbox(capacity: 8, cancellation: cancellation)
-        let job = TranscodeJob(
+        let pass = EncodePass(
             input: input,
             ladderKbps: ladderKbps.sorted(),
             segmentSeconds: segmentSeconds,
@@ -55,7 +55,7 @@ public struct HLSTranscoder: Sendable {
         )
         let started = ContinuousClock.now
         return try await withTaskCancellationHandler {
-            async let encoding = runOnThread(name: "veza.transcode.decode") { try job.run() }
+            async let encoding = runOnThread(name: "veza.transcode.decode") { try pass.run() }
             do {
                 for await file in outbox.files {
                     try await output.write(relativePath: file.relativePath, contents: .bytes(file.data))

@@ -40,7 +40,7 @@ enum TestApp {
         _ engine: DatabaseEngine,
         store: StoreBackend = .local,
         live: Bool = false,
-        _ body: @Sendable (VezaComponents, any TestClientProtocol) async throws -> Void
+        _ body: @Sendable (AppServices, any TestClientProtocol) async throws -> Void
     ) async throws {
         if store == .s3 { try await TestStore.bucketReady.value }
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("veza-app-\(UUID().uuidString)")
@@ -60,7 +60,7 @@ enum TestApp {
                 database: location,
                 store: store
             )
-            let components = try await VezaComponents(configuration: configuration, logger: TestDatabase.logger)
+            let components = try await AppServices(configuration: configuration, logger: TestDatabase.logger)
             let app = buildApplication(components)
             try await app.test(live ? .live : .router) { client in
                 try await body(components, client)

@@ -39,7 +39,7 @@ struct WorkerCrashTests {
                 ]
             )
             let configuration = try AppConfiguration(environment: environment)
-            let components = try await VezaComponents(configuration: configuration, logger: TestDatabase.logger)
+            let components = try await AppServices(configuration: configuration, logger: TestDatabase.logger)
             let trackID = UUID()
             try await components.database.withRunning {
                 try await components.migrate()
@@ -77,7 +77,7 @@ struct WorkerCrashTests {
             kill(second.process.processIdentifier, SIGTERM)
             _ = try await second.waitForExit(timeout: .seconds(20))
 
-            let check = try await VezaComponents(configuration: configuration, logger: TestDatabase.logger)
+            let check = try await AppServices(configuration: configuration, logger: TestDatabase.logger)
             let track = try await check.database.withRunning { try await check.tracks.find(id: trackID) }
             await check.shutdownWithoutRunning()
             #expect(track?.status == .ready)

@@ -16,7 +16,7 @@ import Transcode
 
 /// Puts `bytes` in the store as a track's source and inserts the track.
 func storeTrack(
-    _ components: VezaComponents,
+    _ components: AppServices,
     bytes: [UInt8],
     ext: String = "wav",
     visibility: TrackVisibility = .public,

@@ -1,24 +1,27 @@
 import Database
-import Ingest
 import Logging
 import ServiceLifecycle
 
 /// Runs ``UploadService/collectGarbage(now:batch:)`` periodically, so abandoned uploads cost
 /// nothing: expired sessions' chunks, orphaned multipart uploads and spool folders are freed.
-struct UploadJanitor: Service {
+public struct UploadJanitor: Service {
     let uploads: UploadService
     let interval: Duration
     let readiness: ReadinessGate
     let logger: Logger
 
-    init(uploads: UploadService, interval: Duration = .seconds(600), readiness: ReadinessGate, logger: Logger) {
+    /// - Parameters:
+    ///   - uploads: The service whose garbage is collected.
+    ///   - interval: Time between sweeps.
+    ///   - readiness: Opens once the schema exists.
+    public init(uploads: UploadService, interval: Duration = .seconds(600), readiness: ReadinessGate, logger: Logger) {
         self.uploads = uploads
         self.readiness = readiness
         self.interval = interval
         self.logger = logger
     }
 
-    func run() async throws {
+    public func run() async throws {
         // Its tables may not exist until this process's migrations have run.
         do {
             try await cancelWhenGracefulShutdown { try await self.readiness.wait() }

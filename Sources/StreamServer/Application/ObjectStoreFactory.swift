@@ -2,13 +2,11 @@ import AsyncHTTPClient
 import Crypto
 import Foundation
 import Logging
-import NIOCore
-import ServiceLifecycle
 import SignedURL
 import Storage
 
-/// Builds the object store the configuration asks for.
-enum StorageComponents {
+/// Builds the object store the configuration asks for, and the secret of app-signed URLs.
+enum ObjectStoreFactory {
     /// - Parameters:
     ///   - configuration: The validated configuration.
     ///   - httpClient: Shared by the S3 client (and later the payment clients).
@@ -50,32 +48,5 @@ enum StorageComponents {
     static func urlSecret(fromTokenSecret secret: String) -> [UInt8] {
         let key = SymmetricKey(data: Data(secret.utf8))
         return Array(HMAC<SHA256>.authenticationCode(for: Data("veza/app-signed-urls/v1".utf8), using: key))
-    }
-}
-
-/// Shuts the shared `HTTPClient` down when the service group stops (it must outlive every user).
-struct HTTPClientService: Service {
-    let client: HTTPClient
-
-    func run() async throws {
-        try? await gracefulShutdown()
-        try await self.client.shutdown()
-    }
-}
-
-/// `/health/deep`'s view of the object store.
-struct ObjectStoreHealthCheck: HealthCheck {
-    let store: any ObjectStore
-    let backend: AppConfiguration.StorageBackend
-    let location: String
-    var name: String { "store" }
-
-    func check() async -> HealthReport {
-        let store = self.store
-        let details = ["backend": self.backend.rawValue, "location": self.location]
-        return await measured {
-            try await store.checkHealth()
-            return details
-        }
     }
 }

@@ -11,7 +11,7 @@ struct EncodedOutput: Sendable {
 
 /// The blocking part of a transcode, run on a thread of its own: decode once, fan the
 /// frames out to one encoder per rendition plus the analysis, cut and hand over segments.
-struct TranscodeJob: Sendable {
+struct EncodePass: Sendable {
     let input: String
     let ladderKbps: [Int]
     let segmentSeconds: Int

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import VezaAPI
 
 /// An error answered as `{"error": {"code": "...", "message": "..."}}` with its HTTP status.
 ///
@@ -28,16 +29,7 @@ public struct APIError: Error, HTTPResponseError, CustomStringConvertible, Senda
 
     /// The JSON response, also used where no request context is at hand.
     func response() -> Response {
-        struct Body: Encodable {
-            struct Detail: Encodable {
-                let code: String
-                let message: String
-            }
-            let error: Detail
-        }
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        let data = (try? encoder.encode(Body(error: .init(code: self.code, message: self.message)))) ?? Data()
+        let data = (try? APIJSON.encoder().encode(APIErrorBody(code: self.code, message: self.message))) ?? Data()
         var headers = self.headers
         headers[.contentType] = "application/json; charset=utf-8"
         headers[.cacheControl] = headers[.cacheControl] ?? "no-store"

@@ -3,6 +3,8 @@ import Crypto
 import Foundation
 import NIOCore
 import NIOHTTP1
+import Retry
+import VezaAPI
 
 /// The client side of the chunk API, used by `veza upload`: creates a session, sends chunks with a
 /// few in flight and retries, resumes a session it remembers for the same file, and completes.
@@ -108,37 +110,39 @@ public struct UploadClient: Sendable {
     }
 
     private func create(path: String, size: Int64, sha256: String) async throws -> SessionInfo {
-        var body: [String: Any] = ["filename": (path as NSString).lastPathComponent, "size": size, "sha256": sha256]
-        if let title = self.options.title { body["title"] = title }
-        let (status, json, _) = try await self.send("POST", "/api/v1/uploads", json: body)
-        guard status == 201, let id = json["id"] as? String, let chunkSize = json["chunk_size"] as? Int,
-            let total = json["total_chunks"] as? Int
-        else { throw Self.failure("create the upload", status, json) }
-        return SessionInfo(
-            id: id,
+        let body = CreateUploadRequest(
+            filename: (path as NSString).lastPathComponent,
             size: size,
-            chunkSize: Int64(chunkSize),
-            totalChunks: total,
-            missing: Array(0..<total)
+            sha256: sha256,
+            title: self.options.title
+        )
+        let reply = try await self.send("POST", "/api/v1/uploads", json: body)
+        guard reply.status == 201, let created = reply.decode(UploadCreated.self) else {
+            throw reply.failure("create the upload")
+        }
+        return SessionInfo(
+            id: created.id,
+            size: size,
+            chunkSize: created.chunkSize,
+            totalChunks: created.totalChunks,
+            missing: Array(0..<created.totalChunks)
         )
     }
 
     /// The remembered session, or nil when the server no longer has it receiving.
     private func resume(_ id: String) async throws -> SessionInfo? {
-        let (status, json, _) = try await self.send("GET", "/api/v1/uploads/\(id)")
-        guard status == 200, let state = json["status"] as? String, let size = json["size"] as? Int,
-            let chunkSize = json["chunk_size"] as? Int, let total = json["total_chunks"] as? Int
-        else { return nil }
+        let reply = try await self.send("GET", "/api/v1/uploads/\(id)")
+        guard reply.status == 200, let state = reply.decode(UploadState.self) else { return nil }
         var info = SessionInfo(
             id: id,
-            size: Int64(size),
-            chunkSize: Int64(chunkSize),
-            totalChunks: total,
-            missing: json["missing_chunks"] as? [Int] ?? []
+            size: state.size,
+            chunkSize: state.chunkSize,
+            totalChunks: state.totalChunks,
+            missing: state.missingChunks
         )
-        switch state {
+        switch state.status {
         case "completed":
-            info.trackID = json["track_id"] as? String
+            info.trackID = state.trackID
             return info
         case "receiving", "assembling": return info
         default: return nil
@@ -153,28 +157,47 @@ public struct UploadClient: Sendable {
         try? handle.close()
         guard bytes.count == length else { throw Failure(description: "\(file) changed while uploading") }
         let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        let (status, json, _) = try await self.send(
+        let reply = try await self.send(
             "PUT",
             "/api/v1/uploads/\(session.id)/chunks/\(index)",
             body: ByteBuffer(bytes: bytes),
             headers: [("X-Chunk-SHA256", digest), ("Content-Type", "application/octet-stream")]
         )
-        guard status == 200 else { throw Self.failure("send chunk \(index)", status, json) }
+        guard reply.status == 200, reply.decode(ChunkReceipt.self)?.sha256 == digest else {
+            throw reply.failure("send chunk \(index)")
+        }
     }
 
     private func complete(_ id: String) async throws -> String {
         while true {
-            let (status, json, retryAfter) = try await self.send("POST", "/api/v1/uploads/\(id)/complete")
-            if status == 200 || status == 201, let track = json["track"] as? [String: Any],
-                let trackID = track["id"] as? String
-            {
-                return trackID.lowercased()
+            let reply = try await self.send("POST", "/api/v1/uploads/\(id)/complete")
+            if reply.status == 200 || reply.status == 201, let completed = reply.decode(UploadCompleted.self) {
+                return completed.track.id.lowercased()
             }
             // Another request is assembling: wait as the server asks.
-            guard status == 409, (json["error"] as? [String: Any])?["code"] as? String == "assembly_in_progress" else {
-                throw Self.failure("complete the upload", status, json)
+            guard reply.status == 409, reply.error?.code == "assembly_in_progress" else {
+                throw reply.failure("complete the upload")
             }
-            try await Task.sleep(for: .seconds(retryAfter ?? 2))
+            try await Task.sleep(for: .seconds(reply.retryAfter ?? 2))
+        }
+    }
+
+    /// A response: its status, body and `Retry-After`.
+    struct Reply: Sendable {
+        let status: Int
+        let body: ByteBuffer
+        let retryAfter: Int?
+
+        func decode<T: Decodable>(_ type: T.Type) -> T? {
+            try? APIJSON.decoder().decode(type, from: Data(self.body.readableBytesView))
+        }
+
+        var error: APIErrorBody.Detail? { self.decode(APIErrorBody.self)?.error }
+
+        func failure(_ action: String) -> Failure {
+            Failure(
+                description: "cannot \(action): \(self.error?.message ?? "HTTP \(self.status)") (HTTP \(self.status))"
+            )
         }
     }
 
@@ -182,17 +205,17 @@ public struct UploadClient: Sendable {
     private func send(
         _ method: String,
         _ path: String,
-        json: [String: Any]? = nil,
+        json: (any Encodable & Sendable)? = nil,
         body: ByteBuffer? = nil,
         headers extra: [(String, String)] = []
-    ) async throws -> (Int, [String: Any], Int?) {
+    ) async throws -> Reply {
         var request = HTTPClientRequest(url: self.options.server + path)
         request.method = HTTPMethod(rawValue: method)
         request.headers.add(name: "Authorization", value: "Bearer \(self.options.token)")
         for (name, value) in extra { request.headers.add(name: name, value: value) }
         var payload = body
         if let json {
-            payload = ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: json))
+            payload = ByteBuffer(bytes: try APIJSON.encoder().encode(json))
             request.headers.add(name: "Content-Type", value: "application/json")
         }
         var attempt = 0
@@ -203,31 +226,32 @@ public struct UploadClient: Sendable {
                 let response = try await self.httpClient.execute(request, timeout: .seconds(300))
                 let data = try await response.body.collect(upTo: 1024 * 1024)
                 let status = Int(response.status.code)
-                if (status >= 500 || status == 429) && attempt < self.options.attempts {
-                    try await Task.sleep(for: Self.backoff(attempt))
+                if (status >= 500 || status == 429) && self.retry.allowsRetry(afterAttempt: attempt) {
+                    try await Task.sleep(for: self.retry.backoff.delay(afterAttempt: attempt))
                     continue
                 }
-                let object = (try? JSONSerialization.jsonObject(with: Data(data.readableBytesView))) as? [String: Any]
-                return (status, object ?? [:], response.headers.first(name: "Retry-After").flatMap(Int.init))
+                return Reply(
+                    status: status,
+                    body: data,
+                    retryAfter: response.headers.first(name: "Retry-After").flatMap(Int.init)
+                )
             } catch let error as Failure {
                 throw error
             } catch {
-                guard attempt < self.options.attempts else {
+                guard self.retry.allowsRetry(afterAttempt: attempt) else {
                     throw Failure(description: "\(method) \(path) failed after \(attempt) attempts: \(error)")
                 }
-                try await Task.sleep(for: Self.backoff(attempt))
+                try await Task.sleep(for: self.retry.backoff.delay(afterAttempt: attempt))
             }
         }
     }
 
-    static func backoff(_ attempt: Int) -> Duration {
-        .milliseconds(min(30_000, 250 * (1 << min(attempt, 8))) + Int.random(in: 0...250))
-    }
-
-    static func failure(_ action: String, _ status: Int, _ json: [String: Any]) -> Failure {
-        let error = json["error"] as? [String: Any]
-        let message = error?["message"] as? String ?? "HTTP \(status)"
-        return Failure(description: "cannot \(action): \(message) (HTTP \(status))")
+    /// Requests are tried `attempts` times, waiting 0.5 s, 1 s, 2 s … up to 30 s (±25 %) in between.
+    var retry: RetryPolicy {
+        RetryPolicy(
+            maximumAttempts: self.options.attempts,
+            backoff: Backoff(base: .milliseconds(500), cap: .seconds(30), jitter: .proportional(0.25))
+        )
     }
 
     static func sha256(ofFile path: String) throws -> String {

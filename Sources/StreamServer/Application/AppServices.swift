@@ -1,0 +1,139 @@
+import AsyncHTTPClient
+import Catalog
+import Database
+import Foundation
+import Ingest
+import Logging
+import ServiceLifecycle
+import SignedURL
+import Storage
+import Transcode
+
+/// The long-lived parts of a `veza` process, built from a validated configuration: the database,
+/// the job queue, the object store, the shared HTTP client, the upload service.
+///
+/// Nothing is started here: ``buildServiceGroup(_:role:)`` (App+build.swift, the composition root)
+/// puts them in order into one `ServiceGroup`. Nothing below this type reads the environment.
+public struct AppServices: Sendable {
+    public let configuration: AppConfiguration
+    public let database: DatabaseClient
+    public let jobs: JobQueue
+    public let tracks: TrackRepository
+    public let tokens: AccessTokens
+    /// Sources and renditions: the local disk or S3.
+    public let store: any ObjectStore
+    /// Shared by every outgoing HTTP client (S3, payment providers).
+    public let httpClient: HTTPClient
+    /// Signs app-served URLs (local-store object URLs).
+    public let urlSecret: [UInt8]
+    /// Resumable uploads (chunk API), assembled into `store`.
+    public let uploads: UploadService
+    public let logger: Logger
+    /// Opens once this process has applied the migrations; workers wait for it.
+    public let schemaReady = ReadinessGate()
+
+    /// Every migration, in order. New modules append theirs here.
+    public static let migrations: [Migration] = CoreMigrations.all + CatalogMigrations.all + IngestMigrations.all
+
+    /// Builds the components; nothing is started yet.
+    public init(configuration: AppConfiguration, logger: Logger) async throws {
+        try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
+        self.configuration = configuration
+        self.logger = logger
+        self.database = try DatabaseClient(location: configuration.database, logger: logger)
+        self.jobs = JobQueue(database: self.database, leaseDuration: TimeInterval(configuration.jobLeaseSeconds))
+        self.tracks = TrackRepository(database: self.database)
+        let tokenSecret = try JWTSecret.resolve(
+            configured: configuration.jwtSecret,
+            dataDirectory: configuration.dataDirectory,
+            logger: logger
+        )
+        self.tokens = await AccessTokens(secret: tokenSecret)
+        self.urlSecret = ObjectStoreFactory.urlSecret(fromTokenSecret: tokenSecret)
+        let httpClient = HTTPClient(
+            eventLoopGroupProvider: .singleton,
+            configuration: .init(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+        )
+        do {
+            self.store = try ObjectStoreFactory.store(
+                configuration: configuration,
+                httpClient: httpClient,
+                urlSecret: self.urlSecret,
+                logger: logger
+            )
+        } catch {
+            // An HTTPClient must be shut down before it is released.
+            try? await httpClient.shutdown()
+            throw error
+        }
+        self.httpClient = httpClient
+        self.uploads = UploadService(
+            configuration: IngestConfiguration(
+                dataDirectory: configuration.dataDirectory,
+                backend: configuration.storageBackend == .s3 ? .s3 : .local,
+                maxUploadBytes: configuration.maxUploadBytes
+            ),
+            database: self.database,
+            jobs: self.jobs,
+            store: self.store,
+            logger: logger
+        )
+    }
+
+    /// Turns stored sources into HLS renditions.
+    public var transcodeHandler: TranscodeJobHandler {
+        TranscodeJobHandler(
+            tracks: self.tracks,
+            store: self.store,
+            ladderKbps: self.configuration.hlsLadderKbps,
+            segmentSeconds: self.configuration.hlsSegmentSeconds
+        )
+    }
+
+    /// Where objects live, for logs and `/health/deep`.
+    public var storeLocation: String {
+        switch self.configuration.storageBackend {
+        case .local: (self.configuration.dataDirectory as NSString).appendingPathComponent("objects")
+        case .s3: "\(self.configuration.s3?.endpoint ?? "")/\(self.configuration.s3?.bucket ?? "")"
+        }
+    }
+
+    /// Releases what ``baseServices`` would have stopped, for a process that fails before running them.
+    public func shutdownWithoutRunning() async {
+        try? await self.httpClient.shutdown()
+    }
+
+    /// The long-lived services every process runs, in start order (stopped in reverse).
+    public var baseServices: [any Service] {
+        [self.database, HTTPClientService(client: self.httpClient)]
+    }
+
+    /// Applies pending migrations.
+    ///
+    /// - Returns: The ids of the migrations applied now.
+    @discardableResult
+    public func migrate() async throws -> [String] {
+        let applied = try await Migrator(database: self.database, migrations: Self.migrations, logger: self.logger)
+            .migrate()
+        self.schemaReady.open()
+        return applied
+    }
+
+    /// The background workers `veza serve` runs in-process and `veza worker` runs alone.
+    ///
+    /// Housekeeping every process runs: expired uploads and abandoned multipart uploads are freed.
+    public var backgroundServices: [any Service] {
+        [UploadJanitor(uploads: self.uploads, readiness: self.schemaReady, logger: self.logger)]
+    }
+
+    /// A queue without a handler gets no worker, so its jobs wait rather than fail.
+    public func workers(count: Int) -> [any Service] {
+        let handlers: [any JobHandler] = [self.transcodeHandler]
+        return handlers.flatMap { handler in
+            (0..<count).map { _ in
+                JobWorker(queue: self.jobs, handler: handler, readiness: self.schemaReady, logger: self.logger)
+                    as any Service
+            }
+        }
+    }
+}
