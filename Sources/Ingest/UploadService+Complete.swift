@@ -189,7 +189,11 @@ extension UploadService {
         do {
             try await self.database.transaction { db in
                 try await tracks.insert(track, on: db)
-                try await jobs.enqueue(queue: "transcode", payload: TranscodePayload(trackID: trackID), on: db)
+                try await jobs.enqueue(
+                    queue: TranscodeJobPayload.queue,
+                    payload: TranscodeJobPayload(trackID: trackID),
+                    on: db
+                )
                 var machine = UploadSession.StateMachine(status: .assembling)
                 guard case .transition(let from, let to) = machine.apply(.assemblySucceeded),
                     try await sessions.transition(
@@ -224,18 +228,5 @@ extension UploadService {
             return IngestError.storeUnavailable(storage.message)
         }
         return error
-    }
-}
-
-/// The `transcode` job's payload.
-struct TranscodePayload: Codable, Sendable {
-    let trackID: String
-
-    init(trackID: UUID) {
-        self.trackID = trackID.uuidString.lowercased()
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case trackID = "track_id"
     }
 }

@@ -53,7 +53,7 @@ struct AdminTranscodeController: Sendable {
                 )
             }
             return try await jobs.enqueue(
-                queue: TranscodeJobHandler.queueName,
+                queue: TranscodeJobPayload.queue,
                 payload: TranscodeJobPayload(trackID: id),
                 maxAttempts: maxAttempts,
                 on: connection

@@ -4,19 +4,6 @@ import Foundation
 import Logging
 import Storage
 
-/// The payload of a `transcode` job.
-public struct TranscodeJobPayload: Codable, Sendable, Equatable {
-    public var trackID: UUID
-
-    public init(trackID: UUID) {
-        self.trackID = trackID
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case trackID = "track_id"
-    }
-}
-
 /// Runs `transcode` jobs: reads a track's stored source (a presigned GET on S3, the file itself on
 /// local disk), writes its HLS tree under a prefix of its own, and marks the track ready.
 ///
@@ -24,8 +11,7 @@ public struct TranscodeJobPayload: Codable, Sendable, Equatable {
 /// earlier, interrupted attempt left there; a re-transcode (a new job) switches the track to its new
 /// prefix in one guarded update and only then deletes the old tree, so players never see half of one.
 public struct TranscodeJobHandler: JobHandler {
-    public static let queueName = "transcode"
-    public var queue: String { Self.queueName }
+    public var queue: String { TranscodeJobPayload.queue }
     public let maxAttempts: Int
 
     let tracks: TrackRepository
