@@ -25,6 +25,8 @@ struct TrackResponse: ResponseEncodable {
     let visibility: String
     let status: String
     let failureReason: String?
+    /// Why the latest re-transcode failed (the track kept playing its previous tree).
+    let lastTranscodeError: String?
     let durationMs: Int64?
     let sizeBytes: Int64
     let contentType: String
@@ -40,6 +42,7 @@ struct TrackResponse: ResponseEncodable {
         case id, title, visibility, status, stream, hls, loudness, waveform, sha256
         case ownerID = "owner_id"
         case failureReason = "failure_reason"
+        case lastTranscodeError = "last_transcode_error"
         case durationMs = "duration_ms"
         case sizeBytes = "size_bytes"
         case contentType = "content_type"
@@ -56,6 +59,7 @@ struct TrackResponse: ResponseEncodable {
         self.visibility = track.visibility.rawValue
         self.status = track.status.rawValue
         self.failureReason = track.failureReason
+        self.lastTranscodeError = track.lastTranscodeError
         self.durationMs = track.durationMs
         self.sizeBytes = track.sizeBytes
         self.contentType = track.contentType
