@@ -119,6 +119,23 @@ public enum AudioSniffer {
         return mpegFrames(bytes)
     }
 
+    /// The file length a RIFF (WAV) or IFF (AIFF) header declares: its top chunk's size plus the
+    /// 8-byte chunk header; nil for other containers and for the "unknown length" markers
+    /// (0 and 0xFFFFFFFF) streaming writers use. A file shorter than this is truncated, or lies.
+    public static func declaredLength(_ bytes: [UInt8]) -> Int64? {
+        guard bytes.count >= 12 else { return nil }
+        let size: UInt32
+        if ascii(bytes, 0, "RIFF") && ascii(bytes, 8, "WAVE") {
+            size = UInt32(bytes[4]) | UInt32(bytes[5]) << 8 | UInt32(bytes[6]) << 16 | UInt32(bytes[7]) << 24
+        } else if ascii(bytes, 0, "FORM") && (ascii(bytes, 8, "AIFF") || ascii(bytes, 8, "AIFC")) {
+            size = bigEndian32(bytes, 4)
+        } else {
+            return nil
+        }
+        guard size != 0, size != UInt32.max else { return nil }
+        return Int64(size) + 8
+    }
+
     /// `fLaC` followed by its mandatory STREAMINFO block (type 0, 34 bytes).
     static func flacStream(_ bytes: [UInt8]) -> Format? {
         guard bytes.count >= 8, bytes[4] & 0x7F == 0, bytes[5] == 0, bytes[6] == 0, bytes[7] == 34 else { return nil }

@@ -210,14 +210,31 @@ struct TrackRepositoryTests {
         try await TestDatabase.with(engine, migrations: Self.migrations) { database in
             let tracks = TrackRepository(database: database)
             for _ in 0..<10 {
-                let track = Self.sample(status: .processing)
+                // Two admins ask to re-transcode a failed track at once: one moves it to processing.
+                let track = Self.sample(status: .failed)
                 try await tracks.insert(track)
                 let outcomes = await withTaskGroup(of: Bool.self) { group in
-                    group.addTask { (try? await tracks.markReady(track.id, outputs: Self.outputs("hls/x/"))) != nil }
-                    group.addTask { (try? await tracks.apply(.transcodeFailed(reason: "x"), to: track.id)) != nil }
+                    for _ in 0..<2 {
+                        group.addTask { (try? await tracks.apply(.transcodeRequested, to: track.id)) != nil }
+                    }
                     return await group.reduce(into: [Bool]()) { $0.append($1) }
                 }
                 #expect(outcomes.filter { $0 }.count == 1)
+                #expect(try await tracks.find(id: track.id)?.status == .processing)
+                // A success and a failure reported together: the track ends ready or failed, never both.
+                let racing = Self.sample(status: .processing)
+                try await tracks.insert(racing)
+                await withTaskGroup(of: Void.self) { group in
+                    group.addTask { _ = try? await tracks.markReady(racing.id, outputs: Self.outputs("hls/x/")) }
+                    group.addTask { _ = try? await tracks.apply(.transcodeFailed(reason: "x"), to: racing.id) }
+                }
+                let final = try #require(try await tracks.find(id: racing.id))
+                if final.status == .ready {
+                    // The failure came second: recorded, tree kept.
+                    #expect(final.hlsPrefix == "hls/x/" && final.failureReason == nil)
+                } else {
+                    #expect(final.status == .failed && final.hlsPrefix == nil && final.failureReason == "x")
+                }
             }
         }
     }

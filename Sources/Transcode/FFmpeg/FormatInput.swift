@@ -15,6 +15,9 @@ final class FormatInput {
     let context: UnsafeMutablePointer<AVFormatContext>
     /// The container ``AudioSniffer`` recognised.
     let sniffed: AudioSniffer.Format
+    /// The length the container's header declares (WAV, AIFF), and the file's real length.
+    let declaredLength: Int64?
+    let actualLength: Int64?
     /// Our AVIO context: FFmpeg does not close a caller-provided one.
     private var io: UnsafeMutablePointer<AVIOContext>?
     /// Kept alive for FFmpeg's interrupt callback, which receives it unretained.
@@ -64,10 +67,14 @@ final class FormatInput {
         )
         guard let reader = io else { throw AVError(code: AVError.outOfMemory, operation: "avio_open2") }
         do throws(AVError) {
-            guard let format = try Self.sniff(reader) else {
+            let (sniffed, head) = try Self.sniff(reader)
+            guard let format = sniffed else {
                 throw AVError(code: AVError.invalidData, operation: Self.sniffOperation)
             }
             self.sniffed = format
+            self.declaredLength = AudioSniffer.declaredLength(head)
+            let size = avio_size(reader)
+            self.actualLength = size >= 0 ? size : nil
             guard let demuxer = av_find_input_format(format.demuxer) else {
                 throw AVError(code: AVError.decoderNotFound, operation: "av_find_input_format")
             }
@@ -107,8 +114,11 @@ final class FormatInput {
     }
 
     /// Sniffs through `io` (seeking past ID3v2 tags), then rewinds it for the demuxer.
-    private static func sniff(_ io: UnsafeMutablePointer<AVIOContext>) throws(AVError) -> AudioSniffer.Format? {
+    private static func sniff(
+        _ io: UnsafeMutablePointer<AVIOContext>
+    ) throws(AVError) -> (AudioSniffer.Format?, head: [UInt8]) {
         var failure: AVError?
+        var head: [UInt8]?
         let format = AudioSniffer.sniffSync { offset, length in
             guard failure == nil else { return [] }
             let position = avio_seek(io, offset, SEEK_SET)
@@ -125,12 +135,14 @@ final class FormatInput {
                 if count != AVError.eof { failure = AVError(code: count, operation: "avio_read") }
                 return []
             }
-            return Array(bytes.prefix(Int(count)))
+            let read = Array(bytes.prefix(Int(count)))
+            if head == nil { head = read }
+            return read
         }
         if let failure { throw failure }
         let rewound = avio_seek(io, 0, SEEK_SET)
         if rewound < 0 { throw AVError(code: Int32(truncatingIfNeeded: rewound), operation: "avio_seek") }
-        return format
+        return (format, head ?? [])
     }
 
     static func isNetworkURL(_ url: String) -> Bool {

@@ -18,7 +18,7 @@ struct EncodedRendition: Sendable {
     let segments: [SegmentRecord]
     let primingSamples: Int
     /// The finished progressive MP4 of this rung, if it was chosen for `stream.m4a`.
-    let progressivePath: String?
+    var progressivePath: String? = nil
 }
 
 /// Encodes one rendition: AAC encoder → fragmented MP4 muxer → segments of

@@ -39,6 +39,11 @@ final class SourceReader {
             if error.code == AVError.exit { throw CancellationError() }
             throw TranscodeError.unreadableInput(error)
         }
+        // FFmpeg quietly clamps a WAV's or AIFF's data to the file; a header promising more than
+        // the file holds is a truncated (or lying) file.
+        if let declared = input.declaredLength, let actual = input.actualLength, declared > actual {
+            throw TranscodeError.truncated(declaredBytes: declared, actualBytes: actual)
+        }
         let best: (stream: UnsafeMutablePointer<AVStream>, codec: UnsafePointer<AVCodec>)
         do {
             best = try input.bestAudioStream()

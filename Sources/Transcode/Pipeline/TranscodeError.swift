@@ -1,3 +1,5 @@
+import Foundation
+
 /// Why a probe or transcode failed, with a reason a person can act on
 /// ("no audio stream", "could not decode: Invalid data found when processing input").
 ///
@@ -66,6 +68,22 @@ public struct TranscodeError: Error, Sendable, Equatable, CustomStringConvertibl
         )
     }
     public static let truncated = TranscodeError(.truncated, "file is truncated")
+
+    /// The container's header declares more bytes than the file holds.
+    public static func truncated(declaredBytes: Int64, actualBytes: Int64) -> TranscodeError {
+        func size(_ bytes: Int64) -> String {
+            for (unit, scale) in [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] where bytes >= scale {
+                return "\((Double(bytes) / Double(scale) * 10).rounded() / 10) \(unit)"
+            }
+            return "\(bytes) bytes"
+        }
+        let declared = size(declaredBytes)
+        let actual = size(actualBytes)
+        return TranscodeError(
+            .truncated,
+            "file is truncated: its header declares \(declared), the file holds \(actual)"
+        )
+    }
 
     /// The stream decoded to nothing (no samples at all).
     public static let noAudioDecoded = TranscodeError(.noAudioDecoded, "no audio could be decoded")

@@ -15,18 +15,22 @@ import Transcode
 @testable import StreamServer
 
 /// Puts `bytes` in the store as a track's source and inserts the track.
+///
+/// - Parameter stream: What to store as the track's `stream.m4a` (what listeners who may not have
+///   the original get from `/stream`): by default the same bytes; nil for a track without one.
 func storeTrack(
     _ components: VezaComponents,
     bytes: [UInt8],
     ext: String = "wav",
     visibility: TrackVisibility = .public,
     status: TrackStatus = .ready,
-    owner: UUID = UUID()
+    owner: UUID = UUID(),
+    stream: [UInt8]?? = .some(nil)
 ) async throws -> Track {
     let id = UUID()
     let key = Track.sourceKey(ownerID: owner, trackID: id, fileExtension: ext)
     _ = try await components.store.put(key: key, body: .bytes(bytes))
-    let track = Track(
+    var track = Track(
         id: id,
         ownerID: owner,
         title: "Sëa – \"side\" B",
@@ -38,6 +42,16 @@ func storeTrack(
         sha256: "3a1f0c55d2e9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3",
         contentType: "audio/wav"
     )
+    if let streamBytes = stream.map({ $0 ?? bytes }) {
+        let prefix = "hls/\(id.uuidString.lowercased())/\(UUID().uuidString.lowercased())/"
+        _ = try await components.store.put(
+            key: prefix + "stream.m4a",
+            body: .bytes(streamBytes),
+            options: PutOptions(contentType: "audio/mp4")
+        )
+        track.hlsPrefix = prefix
+        track.streamKey = prefix + "stream.m4a"
+    }
     try await components.tracks.insert(track)
     return track
 }
@@ -46,11 +60,21 @@ func storeTrack(
 struct TrackRoutesTests {
     static let bytes: [UInt8] = (0..<100).map { UInt8($0) }
 
-    @Test("ranges on the local backend, GET and HEAD", arguments: [HTTPRequest.Method.get, .head])
+    @Test(
+        "ranges on the local backend, GET and HEAD (the owner: the original)",
+        arguments: [HTTPRequest.Method.get, .head]
+    )
     func ranges(method: HTTPRequest.Method) async throws {
         try await TestApp.with(.sqlite) { components, client in
-            let track = try await storeTrack(components, bytes: Self.bytes)
+            let owner = Identity(userID: UUID(), role: .user)
+            let track = try await storeTrack(
+                components,
+                bytes: Self.bytes,
+                owner: owner.userID,
+                stream: .some([1, 2, 3])
+            )
             let uri = "/api/v1/tracks/\(track.id.uuidString.lowercased())/stream"
+            let bearer = "Bearer \(try await TestApp.token(for: owner))"
             // (Range, status, Content-Range, body bytes)
             let cases: [(String?, HTTPResponse.Status, String?, ArraySlice<UInt8>)] = [
                 (nil, .ok, nil, Self.bytes[...]),
@@ -66,7 +90,7 @@ struct TrackRoutesTests {
                 ("bytes=0-10,5-20", .ok, nil, Self.bytes[...]),
             ]
             for (range, status, contentRange, body) in cases {
-                var headers: HTTPFields = [:]
+                var headers: HTTPFields = [.authorization: bearer]
                 if let range { headers[.range] = range }
                 try await client.execute(uri: uri, method: method, headers: headers) { response in
                     #expect(response.status == status, "\(range ?? "none")")
@@ -82,7 +106,11 @@ struct TrackRoutesTests {
                 }
             }
             // Two ranges: multipart/byteranges, parsed back part by part.
-            try await client.execute(uri: uri, method: method, headers: [.range: "bytes=0-1,5-6"]) { response in
+            try await client.execute(
+                uri: uri,
+                method: method,
+                headers: [.authorization: bearer, .range: "bytes=0-1,5-6"]
+            ) { response in
                 #expect(response.status == .partialContent)
                 let type = try #require(response.headers[.contentType])
                 #expect(type.hasPrefix("multipart/byteranges; boundary="))
@@ -94,13 +122,22 @@ struct TrackRoutesTests {
             }
             // Validators: If-None-Match → 304; a weak If-Range never matches → full 200.
             let etag = "\"\(track.sha256)\""
-            try await client.execute(uri: uri, method: method, headers: [.ifNoneMatch: etag]) { response in
+            try await client.execute(uri: uri, method: method, headers: [.authorization: bearer, .ifNoneMatch: etag]) {
+                response in
                 #expect(response.status == .notModified)
             }
-            try await client.execute(uri: uri, method: method, headers: [.range: "bytes=0-9", .ifRange: "W/\(etag)"]) {
+            try await client.execute(
+                uri: uri,
+                method: method,
+                headers: [.authorization: bearer, .range: "bytes=0-9", .ifRange: "W/\(etag)"]
+            ) {
                 #expect($0.status == .ok)
             }
-            try await client.execute(uri: uri, method: method, headers: [.range: "bytes=0-9", .ifRange: etag]) {
+            try await client.execute(
+                uri: uri,
+                method: method,
+                headers: [.authorization: bearer, .range: "bytes=0-9", .ifRange: etag]
+            ) {
                 #expect($0.status == .partialContent)
             }
         }
