@@ -70,6 +70,7 @@ struct HostileInputTests {
         defer { directory.remove() }
         var short = HLSTranscoder(ladderKbps: [64], logger: testLogger)
         short.maxTrackSeconds = 2
+        short.timeLimitSeconds = 600
         let tooLong = await #expect(throws: TranscodeError.tooLong) {
             _ = try await short.transcode(
                 input: Fixtures.path("music.flac"),

@@ -170,7 +170,13 @@ struct TrackRoutesTests {
     func privateTracks(engine: DatabaseEngine) async throws {
         try await TestApp.with(engine) { components, client in
             let owner = Identity(userID: UUID(), role: .user)
-            let track = try await storeTrack(components, bytes: Self.bytes, visibility: .private, owner: owner.userID)
+            let track = try await storeTrack(
+                components,
+                bytes: Self.bytes,
+                visibility: .private,
+                owner: owner.userID,
+                stream: .none
+            )
             let id = track.id.uuidString.lowercased()
             let share = ShareToken(secret: components.urlSecret)
             let validShare = share.mint(subject: id, expires: Date().addingTimeInterval(600))
@@ -335,16 +341,25 @@ struct AdminTranscodeTests {
             try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
                 response in
                 #expect(response.status == .accepted)
+                // A ready track stays ready (and playing its tree) while the new one is made.
+                #expect(response.body.jsonObject?["status"] as? String == "ready")
+            }
+            #expect(try await components.tracks.find(id: track.id)?.status == .ready)
+            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 1)
+            // A failed track goes back to processing; asked again while processing: refused, no second job.
+            let failed = try await storeTrack(components, bytes: [1, 2, 3], status: .failed)
+            let failedURI = "/api/v1/tracks/\(failed.id.uuidString.lowercased())/transcode"
+            try await client.execute(uri: failedURI, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
+                response in
+                #expect(response.status == .accepted)
                 #expect(response.body.jsonObject?["status"] as? String == "processing")
             }
-            #expect(try await components.tracks.find(id: track.id)?.status == .processing)
-            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 1)
-            // Already processing: refused, and no second job.
-            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
+            #expect(try await components.tracks.find(id: failed.id)?.status == .processing)
+            try await client.execute(uri: failedURI, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
                 response in
                 #expect(response.status == .conflict)
             }
-            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 1)
+            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 2)
             try await client.execute(
                 uri: "/api/v1/tracks/\(UUID().uuidString.lowercased())/transcode",
                 method: .post,
