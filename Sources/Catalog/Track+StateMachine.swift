@@ -2,10 +2,11 @@ extension Track {
     /// The track life cycle as a value type, without I/O.
     ///
     /// ```
-    /// processing ──transcodeSucceeded──▶ ready ◀──┐ transcodeRequested: stays ready (a new job runs)
-    ///     │  ▲                             │     │ transcodeSucceeded:  switch to the new tree
-    ///     │  └──transcodeRequested── failed │     │ transcodeFailed:     keep the tree, record the error
-    ///     └──────transcodeFailed──────────▶┘     └─────────────────────────────┘
+    /// processing ──transcodeSucceeded──▶ ready
+    /// processing ──transcodeFailed─────▶ failed ──transcodeRequested──▶ processing
+    /// ready ──transcodeRequested──▶ ready   (accept: a new job runs, the current tree keeps playing)
+    /// ready ──transcodeSucceeded──▶ ready   (switchOutputs: the new tree replaces the old)
+    /// ready ──transcodeFailed─────▶ ready   (recordTranscodeError: the old tree stays)
     /// ```
     ///
     /// A ready track never leaves `ready` for a re-transcode: listeners keep the current tree until
