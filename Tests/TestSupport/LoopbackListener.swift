@@ -2,6 +2,8 @@ import Foundation
 
 #if canImport(Glibc)
 import Glibc
+#elseif canImport(Darwin)
+import Darwin
 #endif
 
 /// A TCP listener on 127.0.0.1 that only counts the connections it receives: a target for
@@ -14,7 +16,11 @@ public final class LoopbackListener: @unchecked Sendable {
     private let closed = Counter()
 
     public init() throws {
+        #if os(Linux)
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        #else
+        let fd = socket(AF_INET, SOCK_STREAM, 0)
+        #endif
         guard fd >= 0 else { throw POSIXError(.EMFILE) }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -26,7 +32,7 @@ public final class LoopbackListener: @unchecked Sendable {
             }
         }
         guard bound == 0, listen(fd, 16) == 0 else {
-            Glibc.close(fd)
+            close(fd)
             throw POSIXError(.EADDRINUSE)
         }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -41,7 +47,7 @@ public final class LoopbackListener: @unchecked Sendable {
                 let client = accept(fd, nil, nil)
                 if client < 0 { return }
                 counter.increment()
-                Glibc.close(client)
+                close(client)
             }
         }
         self.counter = counter
@@ -52,13 +58,13 @@ public final class LoopbackListener: @unchecked Sendable {
     public var connections: Int { self.counter.value }
 
     /// Stops listening.
-    public func close() {
+    public func stop() {
         guard self.closed.increment() == 1 else { return }
         shutdown(self.descriptor, Int32(SHUT_RDWR))
-        Glibc.close(self.descriptor)
+        close(self.descriptor)
     }
 
-    deinit { self.close() }
+    deinit { self.stop() }
 
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()

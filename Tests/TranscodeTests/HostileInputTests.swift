@@ -12,7 +12,7 @@ struct HostileInputTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let listener = try LoopbackListener()
-        defer { listener.close() }
+        defer { listener.stop() }
         // Another user's file, next to the attacker's.
         let victims = directory.url.appendingPathComponent("victim")
         let attacker = directory.url.appendingPathComponent("attacker")

@@ -14,7 +14,7 @@ struct HostileJobTests {
     @Test("hostile sources fail in the worker with a reason, fetching nothing", arguments: TranscodeJobTests.backends)
     func hostileSources(backends: TranscodeJobTests.Backends) async throws {
         let listener = try LoopbackListener()
-        defer { listener.close() }
+        defer { listener.stop() }
         try await TestStore.with(backends.store) { store in
             try await TestDatabase.with(backends.database, migrations: TranscodeJobTests.migrations) { database in
                 let tracks = TrackRepository(database: database)

@@ -95,7 +95,7 @@ struct HostileUploadTests {
     @Test("refused at complete or failed with a reason; no connection, no leak", arguments: Self.backends)
     func corpus(backends: Backends) async throws {
         let listener = try LoopbackListener()
-        defer { listener.close() }
+        defer { listener.stop() }
         try await TestApp.with(backends.database, store: backends.store) { components, client in
             // Another user's private file, where a relative path in a playlist would find it.
             let victimOwner = UUID()
