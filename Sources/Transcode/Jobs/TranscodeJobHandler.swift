@@ -38,7 +38,7 @@ public struct TranscodeJobHandler: JobHandler {
     /// How long the presigned source URL lives: long enough for the slowest transcode.
     let sourceURLLifetime: Duration
     /// The longest a track may be (`MAX_TRACK_SECONDS`); also each job's wall-clock limit.
-    let maxTrackSeconds: Double
+    public let maxTrackSeconds: Double
 
     public init(
         tracks: TrackRepository,
