@@ -55,9 +55,8 @@ public struct HLSTranscoder: Sendable {
     /// written: the caller removes a failed job's prefix.
     public func transcode(input: String, output: any HLSOutputSink) async throws -> TranscodeResult {
         try validateConfiguration()
-        let cancellation = CancellationFlag()
-        let timedOut = CancellationFlag()
         let limit = self.timeLimitSeconds ?? self.maxTrackSeconds
+        let cancellation = CancellationFlag(deadline: .now + .seconds(limit))
         let outbox = FileOutbox(capacity: 8, cancellation: cancellation)
         let progressivePath =
             writesProgressiveStream
@@ -76,12 +75,6 @@ public struct HLSTranscoder: Sendable {
             logger: logger
         )
         let started = ContinuousClock.now
-        let timer = Task {
-            try await Task.sleep(for: .seconds(limit))
-            timedOut.cancel()
-            cancellation.cancel()
-        }
-        defer { timer.cancel() }
         do {
             return try await withTaskCancellationHandler {
                 async let encoding = runOnThread(name: "veza.transcode.decode") { try job.run() }
@@ -110,7 +103,7 @@ public struct HLSTranscoder: Sendable {
                 cancellation.cancel()
             }
         } catch {
-            if timedOut.isCancelled { throw TranscodeError.timedOut(limitSeconds: limit) }
+            if cancellation.isPastDeadline { throw TranscodeError.timedOut(limitSeconds: limit) }
             throw error
         }
     }
