@@ -14,48 +14,6 @@ import Transcode
 
 @testable import StreamServer
 
-/// Puts `bytes` in the store as a track's source and inserts the track.
-///
-/// - Parameter stream: What to store as the track's `stream.m4a` (what listeners who may not have
-///   the original get from `/stream`): by default the same bytes; nil for a track without one.
-func storeTrack(
-    _ components: VezaComponents,
-    bytes: [UInt8],
-    ext: String = "wav",
-    visibility: TrackVisibility = .public,
-    status: TrackStatus = .ready,
-    owner: UUID = UUID(),
-    stream: [UInt8]?? = .some(nil)
-) async throws -> Track {
-    let id = UUID()
-    let key = Track.sourceKey(ownerID: owner, trackID: id, fileExtension: ext)
-    _ = try await components.store.put(key: key, body: .bytes(bytes))
-    var track = Track(
-        id: id,
-        ownerID: owner,
-        title: "Sëa – \"side\" B",
-        visibility: visibility,
-        status: status,
-        storageBackend: components.configuration.storageBackend == .s3 ? .s3 : .local,
-        storageKey: key,
-        sizeBytes: Int64(bytes.count),
-        sha256: "3a1f0c55d2e9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3",
-        contentType: "audio/wav"
-    )
-    if let streamBytes = stream.map({ $0 ?? bytes }) {
-        let prefix = "hls/\(id.uuidString.lowercased())/\(UUID().uuidString.lowercased())/"
-        _ = try await components.store.put(
-            key: prefix + "stream.m4a",
-            body: .bytes(streamBytes),
-            options: PutOptions(contentType: "audio/mp4")
-        )
-        track.hlsPrefix = prefix
-        track.streamKey = prefix + "stream.m4a"
-    }
-    try await components.tracks.insert(track)
-    return track
-}
-
 @Suite("Track routes: access, ranges, redirects")
 struct TrackRoutesTests {
     static let bytes: [UInt8] = (0..<100).map { UInt8($0) }
@@ -321,52 +279,6 @@ struct TrackAccessPolicyTests {
                 await policy.decide(track: row.0, identity: row.1, shareToken: row.2, purpose: row.3) == row.4,
                 "row \(index)"
             )
-        }
-    }
-}
-
-@Suite("Admin re-transcode")
-struct AdminTranscodeTests {
-    @Test("admins queue a re-transcode of a ready track; others cannot", arguments: DatabaseEngine.allCases)
-    func retranscode(engine: DatabaseEngine) async throws {
-        try await TestApp.with(engine) { components, client in
-            let track = try await storeTrack(components, bytes: [1, 2, 3])
-            let uri = "/api/v1/tracks/\(track.id.uuidString.lowercased())/transcode"
-            let admin = try await TestApp.token(for: Identity(userID: UUID(), role: .admin))
-            let owner = try await TestApp.token(for: Identity(userID: track.ownerID, role: .user))
-            try await client.execute(uri: uri, method: .post) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(owner)"]) {
-                #expect($0.status == .forbidden)
-            }
-            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
-                response in
-                #expect(response.status == .accepted)
-                // A ready track stays ready (and playing its tree) while the new one is made.
-                #expect(response.body.jsonObject?["status"] as? String == "ready")
-            }
-            #expect(try await components.tracks.find(id: track.id)?.status == .ready)
-            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 1)
-            // A failed track goes back to processing; asked again while processing: refused, no second job.
-            let failed = try await storeTrack(components, bytes: [1, 2, 3], status: .failed)
-            let failedURI = "/api/v1/tracks/\(failed.id.uuidString.lowercased())/transcode"
-            try await client.execute(uri: failedURI, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
-                response in
-                #expect(response.status == .accepted)
-                #expect(response.body.jsonObject?["status"] as? String == "processing")
-            }
-            #expect(try await components.tracks.find(id: failed.id)?.status == .processing)
-            try await client.execute(uri: failedURI, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
-                response in
-                #expect(response.status == .conflict)
-            }
-            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 2)
-            try await client.execute(
-                uri: "/api/v1/tracks/\(UUID().uuidString.lowercased())/transcode",
-                method: .post,
-                headers: [.authorization: "Bearer \(admin)"]
-            ) {
-                #expect($0.status == .notFound)
-            }
         }
     }
 }
