@@ -165,8 +165,8 @@ let package = Package(
         .testTarget(
             name: "StreamServerTests",
             dependencies: [
-                "Catalog", "Database", "SignedURL", "Storage", "StreamServer", "TestSupport", "Transcode",
-                asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"),
+                "Catalog", "Database", "Retry", "SignedURL", "Storage", "StreamServer", "TestSupport", "Transcode",
+                "VezaAPI", asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -38,5 +38,12 @@ public enum CatalogMigrations {
                 "ALTER TABLE tracks ADD COLUMN waveform_key TEXT",
             ]
         ),
+        Migration(
+            id: "0103_track_stream_and_retranscode",
+            statements: [
+                "ALTER TABLE tracks ADD COLUMN stream_key TEXT",
+                "ALTER TABLE tracks ADD COLUMN last_transcode_error TEXT",
+            ]
+        ),
     ]
 }

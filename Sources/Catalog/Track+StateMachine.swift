@@ -1,6 +1,17 @@
 extension Track {
-    /// The track life cycle as a value type. Every status change goes through ``apply(_:)``; the
-    /// repository turns the result into a guarded `UPDATE … WHERE status = <from>`.
+    /// The track life cycle as a value type, without I/O.
+    ///
+    /// ```
+    /// processing ──transcodeSucceeded──▶ ready
+    /// processing ──transcodeFailed─────▶ failed ──transcodeRequested──▶ processing
+    /// ready ──transcodeRequested──▶ ready   (accept: a new job runs, the current tree keeps playing)
+    /// ready ──transcodeSucceeded──▶ ready   (switchOutputs: the new tree replaces the old)
+    /// ready ──transcodeFailed─────▶ ready   (recordTranscodeError: the old tree stays)
+    /// ```
+    ///
+    /// A ready track never leaves `ready` for a re-transcode: listeners keep the current tree until
+    /// the new one is complete. The repository turns every write into one guarded
+    /// `UPDATE … WHERE status = <from>` (and, for a switch, `AND hls_prefix = <current>`).
     public struct StateMachine: Sendable, Equatable {
         public private(set) var status: TrackStatus
 
@@ -9,19 +20,24 @@ extension Track {
         }
 
         public enum Event: Sendable, Equatable {
-            /// The source is stored and verified; transcoding is queued.
-            case uploadCompleted
-            /// The renditions are stored.
+            /// A complete HLS tree is stored.
             case transcodeSucceeded
             /// Transcoding gave up, with a reason for the owner.
             case transcodeFailed(reason: String)
-            /// An admin or a retry asks for new renditions.
+            /// An admin asks for new renditions.
             case transcodeRequested
         }
 
         public enum Action: Sendable, Equatable {
-            /// Write the new status (and the reason, for a failure), guarded by the old one.
+            /// Write the new status (the reason, for a failure), guarded by the old one.
             case transition(from: TrackStatus, to: TrackStatus, failureReason: String?)
+            /// A ready track switches to its new tree (outputs written, error cleared), guarded by
+            /// its status and the tree it has now; the old tree is deleted only afterwards.
+            case switchOutputs
+            /// A re-transcode of a ready track failed: record why, keep the status and the tree.
+            case recordTranscodeError(String)
+            /// Allowed, nothing to write (a re-transcode of a ready track is queued; it stays ready).
+            case accept
             /// The event does not apply in this state; nothing changes.
             case reject(from: TrackStatus)
         }
@@ -31,15 +47,19 @@ extension Track {
             let to: TrackStatus
             var reason: String? = nil
             switch (from, event) {
-            case (.uploading, .uploadCompleted):
-                to = .processing
             case (.processing, .transcodeSucceeded):
                 to = .ready
             case (.processing, .transcodeFailed(let why)):
                 to = .failed
                 reason = why
-            case (.failed, .transcodeRequested), (.ready, .transcodeRequested):
+            case (.failed, .transcodeRequested):
                 to = .processing
+            case (.ready, .transcodeRequested):
+                return .accept
+            case (.ready, .transcodeSucceeded):
+                return .switchOutputs
+            case (.ready, .transcodeFailed(let why)):
+                return .recordTranscodeError(why)
             default:
                 return .reject(from: from)
             }

@@ -11,8 +11,11 @@ public enum TrackVisibility: String, Codable, Sendable, CaseIterable {
 }
 
 /// Where a track is in its life; see ``Track/StateMachine``.
+///
+/// A track is created `processing` by ingest (its source is stored and verified, its transcode
+/// queued in the same transaction), so there is no state for an upload in progress: that is the
+/// upload session's.
 public enum TrackStatus: String, Codable, Sendable, CaseIterable {
-    case uploading
     case processing
     case ready
     case failed
@@ -48,6 +51,12 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
     public var loudnessLUFS: Double?
     public var truePeakDBTP: Double?
     public var waveformKey: String?
+    /// Object key of `stream.m4a` (the 128 kb/s AAC as one progressive MP4), what listeners who
+    /// may not have the original get from `/stream`.
+    public var streamKey: String?
+    /// Why the latest re-transcode of a ready track failed (the track kept its tree); nil after a
+    /// success.
+    public var lastTranscodeError: String?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -102,6 +111,8 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
         case loudnessLUFS = "loudness_lufs"
         case truePeakDBTP = "true_peak_dbtp"
         case waveformKey = "waveform_key"
+        case streamKey = "stream_key"
+        case lastTranscodeError = "last_transcode_error"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -115,8 +126,8 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
 
     static let columns = """
         id, owner_id, title, visibility, status, failure_reason, storage_backend, storage_key, size_bytes, sha256, \
-        content_type, duration_ms, hls_prefix, renditions, loudness_lufs, true_peak_dbtp, waveform_key, created_at, \
-        updated_at
+        content_type, duration_ms, hls_prefix, renditions, loudness_lufs, true_peak_dbtp, waveform_key, stream_key, \
+        last_transcode_error, created_at, updated_at
         """
 
     /// The renditions of the current HLS tree.

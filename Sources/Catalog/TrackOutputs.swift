@@ -39,6 +39,8 @@ public struct TrackOutputs: Codable, Sendable, Equatable {
     public var truePeakDBTP: Double?
     /// Object key of the audiowaveform JSON.
     public var waveformKey: String
+    /// Object key of `stream.m4a`, the progressive MP4 served to listeners instead of the original.
+    public var streamKey: String?
 
     public init(
         hlsPrefix: String,
@@ -46,8 +48,10 @@ public struct TrackOutputs: Codable, Sendable, Equatable {
         durationMs: Int64,
         loudnessLUFS: Double?,
         truePeakDBTP: Double?,
-        waveformKey: String
+        waveformKey: String,
+        streamKey: String? = nil
     ) {
+        self.streamKey = streamKey
         self.hlsPrefix = hlsPrefix
         self.renditions = renditions
         self.durationMs = durationMs

@@ -130,8 +130,8 @@ extension UploadService {
             }
             throw IngestError.missingChunks(absent)
         }
-        let head = try self.spool.prefix(uploadID: uploadID, index: 0, length: AudioSniffer.prefixLength)
-        guard let format = AudioSniffer.sniff(head) else {
+        guard let format = try self.sniffSpooled(session) else {
+            let head = try self.spool.prefix(uploadID: uploadID, index: 0, length: 8)
             let shown = head.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
             throw IngestError.unsupportedMediaType("first bytes: \(shown)")
         }

@@ -1,10 +1,9 @@
 extension FileSystemStore {
-    /// The file holding an object, for readers that need a path rather than a stream (FFmpeg
-    /// reads local sources directly, seeking as it likes).
+    /// The file holding an object: objects of this store are files under its root.
     ///
     /// - Parameter key: The object key, validated like every other key.
     /// - Returns: The absolute path; the file may not exist.
-    public func localPath(forKey key: String) throws -> String {
+    public func localPath(for key: String) throws -> String? {
         try ObjectKey.validate(key)
         return self.path(for: key)
     }

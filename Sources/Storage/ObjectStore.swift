@@ -110,6 +110,14 @@ public protocol ObjectStore: Sendable {
 
     /// Checks that the store answers and the bucket or directory is usable (for `/health/deep`).
     func checkHealth() async throws
+
+    /// The local file holding an object, for a store whose objects are files on this machine
+    /// (FFmpeg then reads a source in place, and the stream server serves ranges itself).
+    ///
+    /// - Parameter key: The object key, validated like every other key.
+    /// - Returns: The absolute path (the file may not exist), or nil when the store is remote (S3):
+    ///   callers then presign a URL instead.
+    func localPath(for key: String) throws -> String?
 }
 
 extension ObjectStore {

@@ -259,6 +259,12 @@ public struct S3Store: ObjectStore {
         )
     }
 
+    /// Objects live in the bucket, never in a local file: nil, callers presign instead.
+    public func localPath(for key: String) throws -> String? {
+        try ObjectKey.validate(key)
+        return nil
+    }
+
     /// Creates the bucket unless it exists already (for tests and start-up).
     public func createBucketIfNeeded() async throws {
         do {

@@ -58,6 +58,8 @@ public struct TrackResource: Codable, Sendable, Equatable {
     /// `processing`, `ready` or `failed`.
     public var status: String
     public var failureReason: String?
+    /// Why the latest re-transcode failed (the track kept playing its previous tree).
+    public var lastTranscodeError: String?
     public var durationMs: Int64?
     public var sizeBytes: Int64
     public var contentType: String
@@ -75,6 +77,7 @@ public struct TrackResource: Codable, Sendable, Equatable {
         case id, title, visibility, status, stream, hls, loudness, waveform, sha256
         case ownerID = "owner_id"
         case failureReason = "failure_reason"
+        case lastTranscodeError = "last_transcode_error"
         case durationMs = "duration_ms"
         case sizeBytes = "size_bytes"
         case contentType = "content_type"
@@ -89,6 +92,7 @@ public struct TrackResource: Codable, Sendable, Equatable {
         visibility: String,
         status: String,
         failureReason: String?,
+        lastTranscodeError: String?,
         durationMs: Int64?,
         sizeBytes: Int64,
         contentType: String,
@@ -106,6 +110,7 @@ public struct TrackResource: Codable, Sendable, Equatable {
         self.visibility = visibility
         self.status = status
         self.failureReason = failureReason
+        self.lastTranscodeError = lastTranscodeError
         self.durationMs = durationMs
         self.sizeBytes = sizeBytes
         self.contentType = contentType

@@ -2,7 +2,7 @@ import Testing
 
 @testable import Ingest
 
-@Suite("Upload state machine and sniffer")
+@Suite("Upload state machine")
 struct StateMachineTests {
     @Test func transitions() {
         var machine = UploadSession.StateMachine(status: .receiving)
@@ -25,20 +25,6 @@ struct StateMachineTests {
         var expiring = UploadSession.StateMachine(status: .receiving)
         #expect(expiring.apply(.expire) == .transition(from: .receiving, to: .expired))
         #expect(expiring.apply(.receiveChunk) == .reject(from: .expired))
-    }
-
-    @Test func sniffing() {
-        func bytes(_ text: String, pad: Int = 12) -> [UInt8] { Array(text.utf8) + [UInt8](repeating: 0, count: pad) }
-        #expect(AudioSniffer.sniff(bytes("ID3"))?.fileExtension == "mp3")
-        #expect(AudioSniffer.sniff([0xFF, 0xFB, 0x90, 0x00])?.contentType == "audio/mpeg")
-        #expect(AudioSniffer.sniff([0xFF, 0xF1, 0x50, 0x80])?.contentType == "audio/aac")
-        #expect(AudioSniffer.sniff(bytes("fLaC"))?.contentType == "audio/flac")
-        #expect(AudioSniffer.sniff(bytes("RIFF\u{0}\u{0}\u{0}\u{0}WAVE"))?.contentType == "audio/wav")
-        #expect(AudioSniffer.sniff(bytes("RIFF\u{0}\u{0}\u{0}\u{0}AVI ")) == nil)
-        #expect(AudioSniffer.sniff(bytes("OggS"))?.contentType == "audio/ogg")
-        #expect(AudioSniffer.sniff(bytes("\u{0}\u{0}\u{0}\u{20}ftypM4A "))?.contentType == "audio/mp4")
-        #expect(AudioSniffer.sniff(bytes("%PDF-1.7")) == nil)
-        #expect(AudioSniffer.sniff([]) == nil)
     }
 
     @Test func chunkGeometry() {

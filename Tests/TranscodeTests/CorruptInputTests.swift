@@ -37,9 +37,10 @@ struct CorruptInputTests {
     }
 
     @Test func randomBytesWithAudioExtension() async throws {
+        // Refused before any demuxer runs: no MPEG frame header where the audio should start.
         let error = try await transcodeError(Fixtures.path("corrupt/noise.mp3"))
-        #expect(error == .unreadableInput)
-        #expect(error.reason.contains("not a readable audio file"), "\(error.reason)")
+        #expect(error == .notAudio)
+        #expect(error.reason.contains("not a recognised audio file"), "\(error.reason)")
     }
 
     @Test func missingFile() async throws {
@@ -53,17 +54,25 @@ struct CorruptInputTests {
         let video = try makeSource(
             "testsrc=size=64x64:rate=5:duration=1",
             in: directory.url,
-            name: "silent.mkv",
-            options: ["-c:v", "ffv1"]
+            name: "silent.mp4",
+            options: ["-c:v", "mpeg4"]
         )
         let error = try await transcodeError(video)
         #expect(error == .noAudioStream)
         #expect(error.reason == "no audio stream")
         await #expect(throws: TranscodeError.noAudioStream) { try await Probe.probe(video) }
+        // A container we do not accept (Matroska) is refused before its demuxer runs.
+        let matroska = try makeSource(
+            "testsrc=size=64x64:rate=5:duration=1",
+            in: directory.url,
+            name: "silent.mkv",
+            options: ["-c:v", "ffv1"]
+        )
+        #expect(try await transcodeError(matroska) == .notAudio)
     }
 
     @Test func randomBytesProbe() async throws {
-        await #expect(throws: TranscodeError.unreadableInput) {
+        await #expect(throws: TranscodeError.notAudio) {
             try await Probe.probe(Fixtures.path("corrupt/noise.mp3"))
         }
     }

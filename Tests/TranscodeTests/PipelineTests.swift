@@ -72,7 +72,8 @@ struct PipelineTests {
         let paths = await sink.paths
         #expect(
             paths == [
-                "aac_96k/init.mp4", "aac_96k/seg_00001.m4s", "aac_96k/index.m3u8", "waveform.json", "master.m3u8",
+                "aac_96k/init.mp4", "aac_96k/seg_00001.m4s", "aac_96k/index.m3u8", "stream.m4a", "waveform.json",
+                "master.m3u8",
             ]
         )
     }

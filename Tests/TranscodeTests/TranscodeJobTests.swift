@@ -152,34 +152,104 @@ struct TranscodeJobTests {
         }
     }
 
-    @Test("re-transcoding switches to a new tree and deletes the old one")
-    func retranscode() async throws {
-        try await TestStore.with(.local) { store in
-            try await TestDatabase.with(.sqlite, migrations: Self.migrations) { database in
+    @Test(
+        "a re-transcode keeps the track ready on its old tree, switches, and survives a failure",
+        arguments: Self.backends
+    )
+    func retranscode(backends: Backends) async throws {
+        try await TestStore.with(backends.store) { store in
+            try await TestDatabase.with(backends.database, migrations: Self.migrations) { database in
                 let tracks = TrackRepository(database: database)
-                let queue = JobQueue(database: database)
-                let handler = TranscodeJobHandler(tracks: tracks, store: store, ladderKbps: [64], segmentSeconds: 6)
+                let queue = JobQueue(
+                    database: database,
+                    backoff: Backoff(base: .milliseconds(50), cap: .milliseconds(200))
+                )
+                let handler = TranscodeJobHandler(
+                    tracks: tracks,
+                    store: store,
+                    ladderKbps: [64],
+                    segmentSeconds: 6,
+                    maxAttempts: 2
+                )
                 let track = try await Self.storedTrack("tone-440-stereo.flac", store: store, tracks: tracks)
                 try await queue.enqueue(queue: handler.queue, payload: TranscodeJobPayload(trackID: track.id))
                 try await Self.runWorker(queue: queue, handler: handler) {
                     try await tracks.find(id: track.id)?.status == .ready
                 }
-                let first = try #require(try await tracks.find(id: track.id)?.hlsPrefix)
-                try await tracks.apply(.transcodeRequested, to: track.id)
+                let firstTrack = try #require(try await tracks.find(id: track.id))
+                let first = try #require(firstTrack.hlsPrefix)
+                #expect(firstTrack.streamKey == first + "stream.m4a")
+                #expect(try await store.head(key: first + "stream.m4a") != nil)
+
+                // Requested: the track stays ready on its current tree.
+                #expect(try await tracks.apply(.transcodeRequested, to: track.id).status == .ready)
                 try await queue.enqueue(queue: handler.queue, payload: TranscodeJobPayload(trackID: track.id))
-                // Ready, and the old tree deleted (that follows the switch).
+                let observations = Observations()
                 try await Self.runWorker(queue: queue, handler: handler) {
-                    let switched = try await tracks.find(id: track.id)?.hlsPrefix != first
+                    // Head first, row second: a row still naming the old tree after its master
+                    // vanished would mean the tree was deleted before the switch.
+                    let masterExists = try await store.head(key: first + "master.m3u8") != nil
+                    let row = try #require(try await tracks.find(id: track.id))
+                    observations.record(
+                        status: row.status,
+                        stillOld: row.hlsPrefix == first,
+                        masterExists: masterExists
+                    )
                     let oldTreeGone = try await store.list(prefix: first).collect().isEmpty
-                    return switched && oldTreeGone
+                    return row.hlsPrefix != first && oldTreeGone
                 }
-                let second = try #require(try await tracks.find(id: track.id)?.hlsPrefix)
-                #expect(first != second)
+                #expect(observations.statuses == [.ready])
+                #expect(!observations.oldRowWithoutTree)
+                let second = try #require(try await tracks.find(id: track.id))
+                let secondPrefix = try #require(second.hlsPrefix)
+                #expect(first != secondPrefix)
+                #expect(second.streamKey == secondPrefix + "stream.m4a")
                 #expect(try await store.list(prefix: first).collect().isEmpty)
-                #expect(try await store.head(key: second + "master.m3u8") != nil)
+                #expect(try await store.head(key: secondPrefix + "master.m3u8") != nil)
+
+                // The source is replaced by something that is not audio: the re-transcode fails,
+                // the track keeps playing its tree and records why.
+                _ = try await store.put(key: track.storageKey, body: .bytes(Data("#EXTM3U\nnot audio\n".utf8)))
+                #expect(try await tracks.apply(.transcodeRequested, to: track.id).status == .ready)
+                let failing = try await queue.enqueue(
+                    queue: handler.queue,
+                    payload: TranscodeJobPayload(trackID: track.id)
+                )
+                try await Self.runWorker(queue: queue, handler: handler) {
+                    try await tracks.find(id: track.id)?.lastTranscodeError != nil
+                }
+                let kept = try #require(try await tracks.find(id: track.id))
+                #expect(kept.status == .ready)
+                #expect(kept.hlsPrefix == secondPrefix)
+                #expect(kept.failureReason == nil)
+                #expect(
+                    kept.lastTranscodeError?.contains("not a recognised audio file") == true,
+                    "\(kept.lastTranscodeError ?? "")"
+                )
+                #expect(try await store.head(key: secondPrefix + "master.m3u8") != nil)
+                #expect(try await store.head(key: secondPrefix + "stream.m4a") != nil)
+                let failedPrefix = TranscodeJobHandler.prefix(track: track.id, job: failing)
+                #expect(try await store.list(prefix: failedPrefix).collect().isEmpty)
             }
         }
     }
+}
+
+/// What a poller saw while a re-transcode ran.
+final class Observations: @unchecked Sendable {
+    private let lock = NSLock()
+    private var seen: Set<TrackStatus> = []
+    private var violated = false
+
+    func record(status: TrackStatus, stillOld: Bool, masterExists: Bool) {
+        self.lock.withLock {
+            self.seen.insert(status)
+            if stillOld && !masterExists { self.violated = true }
+        }
+    }
+
+    var statuses: Set<TrackStatus> { self.lock.withLock { self.seen } }
+    var oldRowWithoutTree: Bool { self.lock.withLock { self.violated } }
 }
 
 extension Array {

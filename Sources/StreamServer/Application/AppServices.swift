@@ -86,7 +86,8 @@ public struct AppServices: Sendable {
             tracks: self.tracks,
             store: self.store,
             ladderKbps: self.configuration.hlsLadderKbps,
-            segmentSeconds: self.configuration.hlsSegmentSeconds
+            segmentSeconds: self.configuration.hlsSegmentSeconds,
+            maxTrackSeconds: Double(self.configuration.maxTrackSeconds)
         )
     }
 

@@ -37,6 +37,8 @@ public struct AppConfiguration: Sendable {
     public var hlsLadderKbps: [Int] = [64, 128, 256]
     /// `HLS_SEGMENT_SECONDS`.
     public var hlsSegmentSeconds: Int = 6
+    /// `MAX_TRACK_SECONDS`: the longest audio a track may hold, and each transcode's wall-clock limit.
+    public var maxTrackSeconds: Int = 4 * 3600
     /// `TRANSCODE_WORKERS`: in-process workers of `veza serve`.
     public var transcodeWorkers: Int = 1
     /// `JWT_SECRET`; `nil` means a generated secret kept in the data directory.
@@ -90,6 +92,14 @@ public struct AppConfiguration: Sendable {
                 raw,
                 in: 1...30,
                 expected: "seconds, 1 to 30"
+            )
+        }
+        if let raw = env["MAX_TRACK_SECONDS"] {
+            self.maxTrackSeconds = try env.integer(
+                "MAX_TRACK_SECONDS",
+                raw,
+                in: 1...86_400,
+                expected: "seconds, 1 to 86400"
             )
         }
         if let raw = env["TRANSCODE_WORKERS"] {

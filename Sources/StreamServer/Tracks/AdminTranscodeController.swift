@@ -5,8 +5,9 @@ import Hummingbird
 import Transcode
 
 /// `POST /api/v1/tracks/{id}/transcode` (admins): queues new renditions for a ready or failed
-/// track. The old HLS tree keeps playing until the new one is complete, then the track switches to
-/// it in one guarded update and the old tree is deleted (see ``TranscodeJobHandler``).
+/// track. A ready track stays `ready` and keeps playing its HLS tree until the new one is
+/// complete, then switches to it in one guarded update and the old tree is deleted; a failed
+/// re-transcode leaves the old tree and records `last_transcode_error` (see ``TranscodeJobHandler``).
 struct AdminTranscodeController: Sendable {
     let database: DatabaseClient
     let tracks: TrackRepository
@@ -40,9 +41,10 @@ struct AdminTranscodeController: Sendable {
         let tracks = self.tracks
         let jobs = self.jobs
         let maxAttempts = self.maxAttempts
-        let jobID: UUID = try await self.database.transaction { connection in
+        let (jobID, status): (UUID, TrackStatus) = try await self.database.transaction { connection in
+            let track: Track
             do {
-                try await tracks.apply(.transcodeRequested, to: id, on: connection)
+                track = try await tracks.apply(.transcodeRequested, to: id, on: connection)
             } catch let error as TrackError where error == .notFound {
                 throw APIError.notFound("no such track")
             } catch let error as TrackError where error.isInvalidTransition {
@@ -52,19 +54,20 @@ struct AdminTranscodeController: Sendable {
                     message: "only a ready or failed track can be transcoded again"
                 )
             }
-            return try await jobs.enqueue(
+            let job = try await jobs.enqueue(
                 queue: TranscodeJobPayload.queue,
                 payload: TranscodeJobPayload(trackID: id),
                 maxAttempts: maxAttempts,
                 on: connection
             )
+            return (job, track.status)
         }
         return EditedResponse(
             status: .accepted,
             response: Queued(
                 trackID: id.uuidString.lowercased(),
                 jobID: jobID.uuidString.lowercased(),
-                status: "processing"
+                status: status.rawValue
             )
         )
     }

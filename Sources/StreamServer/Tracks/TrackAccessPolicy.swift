@@ -47,6 +47,17 @@ struct TrackAccessPolicy: Sendable {
     }
 }
 
+extension TrackAccessPolicy {
+    /// Whether `/stream` may give this caller the uploaded original rather than `stream.m4a`: the
+    /// owner, admins, and whoever the download entitlements admit (the marketplace plugs licences
+    /// in there). Asked only after ``decide(track:identity:shareToken:purpose:)`` allowed listening.
+    func mayHaveOriginal(track: Track, identity: Identity?) async -> Bool {
+        guard let identity else { return false }
+        if identity.isAdmin || identity.userID == track.ownerID { return true }
+        return await self.entitlements.mayDownload(track: track, userID: identity.userID)
+    }
+}
+
 /// Entitlements granted outside the catalog (marketplace licences, subscription plans).
 protocol TrackEntitlements: Sendable {
     func mayDownload(track: Track, userID: UUID) async -> Bool

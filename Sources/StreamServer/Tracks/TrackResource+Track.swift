@@ -27,6 +27,7 @@ extension TrackResource {
             visibility: track.visibility.rawValue,
             status: track.status.rawValue,
             failureReason: track.failureReason,
+            lastTranscodeError: track.lastTranscodeError,
             durationMs: track.durationMs,
             sizeBytes: track.sizeBytes,
             contentType: track.contentType,

@@ -42,7 +42,7 @@ extension TracksController {
         let prefix = try self.hlsPrefix(of: track) + rendition + "/"
         let text = try await self.playlistText(prefix + "index.m3u8")
         let rewritten: String
-        if self.isS3 {
+        if try self.redirects(prefix + "index.m3u8") {
             // Players fetch segments straight from the store: one presigned URL per segment, valid
             // long enough to play the whole track through, with margin.
             let seconds = max(3600, Int((Double(track.durationMs ?? 0) / 1000) * 2) + 900)
@@ -67,7 +67,7 @@ extension TracksController {
         let key =
             try self.hlsPrefix(of: track) + self.hlsName(context, "rendition") + "/" + self.hlsName(context, "segment")
         var headers = self.corsHeaders(request)
-        if self.isS3 {
+        if try self.redirects(key) {
             headers[.location] = try self.store.signedURL(
                 method: request.method == .head ? .head : .get,
                 key: key,
@@ -120,7 +120,8 @@ extension TracksController {
         var headers = self.corsHeaders(request)
         headers[.contentType] = Self.playlistType
         headers[.cacheControl] =
-            !self.isS3 && track.visibility == .public ? "public, max-age=60" : "private, max-age=60"
+            (try? self.redirects(self.hlsPrefix(of: track) + "master.m3u8")) == false && track.visibility == .public
+            ? "public, max-age=60" : "private, max-age=60"
         headers[.vary] = headers[.vary].map { $0 + ", Accept-Encoding" } ?? "Accept-Encoding"
         var body = ByteBuffer(string: text)
         if Gzip.isAccepted(request.headers[.acceptEncoding]), let compressed = Gzip.compress(Array(text.utf8)) {

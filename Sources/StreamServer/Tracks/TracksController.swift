@@ -7,9 +7,13 @@ import SignedURL
 import Storage
 import VezaAPI
 
-/// The listening side: track metadata, the raw file (ranges locally, a presigned redirect on S3),
+/// The listening side: track metadata, `/stream` (ranges locally, a presigned redirect on S3),
 /// downloads, HLS playlists and segments, and the waveform. Every route asks ``TrackAccessPolicy``
 /// first; a redirect or a byte is produced only after it allowed.
+///
+/// `/stream` gives the uploaded original only to those the policy lets have it (owner, admins,
+/// download entitlements); every other listener gets `stream.m4a`, the 128 kb/s AAC as one
+/// progressive MP4, with the same range, validator and redirect behaviour.
 struct TracksController: Sendable {
     let tracks: TrackRepository
     let store: any ObjectStore
@@ -20,7 +24,11 @@ struct TracksController: Sendable {
     /// `Access-Control-Allow-Origin` for browser players.
     let allowedOrigin: String
 
-    var isS3: Bool { !(self.store is FileSystemStore) }
+    /// Whether `key` is served by the store itself (a presigned redirect) rather than from a local
+    /// file: the store says so (``ObjectStore/localPath(for:)`` is nil on S3).
+    func redirects(_ key: String) throws -> Bool {
+        try self.store.localPath(for: key) == nil
+    }
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -90,15 +98,36 @@ struct TracksController: Sendable {
         purpose: TrackAccessPolicy.Purpose
     ) async throws -> Response {
         let (track, _) = try await self.authorize(request, context, purpose: purpose)
+        var original = purpose == .download
+        if !original { original = await self.policy.mayHaveOriginal(track: track, identity: context.identity) }
         var headers = self.corsHeaders(request)
+        // The same URL answers the original or stream.m4a depending on who asks.
+        headers[.vary] = headers[.vary].map { $0 + ", Authorization" } ?? "Authorization"
+        let key: String
+        let contentType: String
+        if original {
+            key = track.storageKey
+            contentType = track.contentType
+        } else {
+            guard let streamKey = track.streamKey else {
+                throw APIError(
+                    .conflict,
+                    code: "stream_unavailable",
+                    message:
+                        "the track has no stream.m4a yet (transcoded before it existed); an admin can re-transcode it"
+                )
+            }
+            key = streamKey
+            contentType = "audio/mp4"
+        }
         let disposition =
             purpose == .download
             ? ContentDisposition(title: track.title, fileExtension: (track.storageKey as NSString).pathExtension)
                 .headerValue : nil
-        if self.isS3 {
+        if try self.redirects(key) {
             let url = try self.store.signedURL(
                 method: request.method == .head ? .head : .get,
-                key: track.storageKey,
+                key: key,
                 expires: purpose == .download ? self.downloadURLTTL : self.streamURLTTL,
                 responseContentDisposition: disposition,
                 date: Date()
@@ -107,24 +136,28 @@ struct TracksController: Sendable {
             headers[.cacheControl] = "private, no-store"
             return Response(status: .found, headers: headers)
         }
-        guard let object = try await self.store.head(key: track.storageKey) else {
+        guard let object = try await self.store.head(key: key) else {
             throw APIError(
                 .conflict,
                 code: "source_missing",
-                message: "the track's stored file is missing; the owner must upload it again"
+                message: original
+                    ? "the track's stored file is missing; the owner must upload it again"
+                    : "the track's stream.m4a is missing; an admin can re-transcode it"
             )
         }
+        // The original is never for a shared cache; stream.m4a of a public track is.
         headers[.cacheControl] =
-            track.visibility == .public && track.status == .ready ? "public, max-age=3600" : "private, no-cache"
+            !original && track.visibility == .public && track.status == .ready
+            ? "public, max-age=3600" : "private, no-cache"
         if let disposition { headers[.contentDisposition] = disposition }
         return try await ObjectResponder(store: self.store).respond(
             to: request,
             representation: .init(
-                key: track.storageKey,
+                key: key,
                 size: object.size,
-                entityTag: track.sha256.isEmpty ? object.etag : track.sha256,
+                entityTag: original && !track.sha256.isEmpty ? track.sha256 : object.etag,
                 lastModified: object.lastModified,
-                contentType: track.contentType,
+                contentType: contentType,
                 headers: headers
             )
         )

@@ -7,6 +7,8 @@ struct EncodedOutput: Sendable {
     let sampleRate: Int32
     let renditions: [EncodedRendition]
     let analysis: AnalysisResult
+    /// The progressive MP4 of the rung nearest 128 kb/s (`stream.m4a`), a local file to upload.
+    var progressivePath: String? { renditions.lazy.compactMap(\.progressivePath).first }
 }
 
 /// The blocking part of a transcode, run on a thread of its own: decode once, fan the
@@ -20,18 +22,39 @@ struct EncodePass: Sendable {
     let parallel: Bool
     let outbox: FileOutbox
     let cancellation: CancellationFlag
+    /// A source longer than this fails (`MAX_TRACK_SECONDS`).
+    let maxDurationSeconds: Double
+    /// Where the progressive `stream.m4a` is written while encoding; nil for none.
+    let progressivePath: String?
     let logger: Logger
+
+    /// The bit rate whose packets also make `stream.m4a`: the ladder's nearest to 128 kb/s.
+    static func progressiveBitRate(of ladderKbps: [Int]) -> Int? {
+        ladderKbps.min { abs($0 - 128) < abs($1 - 128) || (abs($0 - 128) == abs($1 - 128) && $0 > $1) }
+    }
 
     func run() throws -> EncodedOutput {
         defer { outbox.finish() }
-        let source = try SourceReader(url: input, cancellation: cancellation, logger: logger)
+        let source = try SourceReader(
+            url: input,
+            cancellation: cancellation,
+            maxDurationSeconds: maxDurationSeconds,
+            logger: logger
+        )
         let plan = OutputPlan(
             sourceSampleRate: source.sampleRate,
             sourceChannels: source.channelCount,
             ladderKbps: ladderKbps
         )
+        let progressiveRate = Self.progressiveBitRate(of: ladderKbps).map { $0 * 1000 }
         let encoders = try plan.renditions.map {
-            try RenditionEncoder(spec: $0, format: plan.format, segmentSeconds: segmentSeconds, outbox: outbox)
+            try RenditionEncoder(
+                spec: $0,
+                format: plan.format,
+                segmentSeconds: segmentSeconds,
+                outbox: outbox,
+                progressivePath: $0.bitRate == progressiveRate ? progressivePath : nil
+            )
         }
         let analysis = AnalysisConsumer(sampleRate: Int(plan.sampleRate), channels: plan.channels)
         let plain: [any FrameConsumer] = encoders + [analysis]

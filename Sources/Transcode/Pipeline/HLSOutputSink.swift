@@ -19,7 +19,7 @@ extension HLSFileContents {
     public static func contentType(forPath path: String) -> String {
         switch (path as NSString).pathExtension.lowercased() {
         case "m3u8": "application/vnd.apple.mpegurl"
-        case "mp4", "m4s": "audio/mp4"
+        case "mp4", "m4s", "m4a": "audio/mp4"
         case "json": "application/json"
         default: "application/octet-stream"
         }

@@ -6,13 +6,26 @@ import Logging
 ///
 /// Output layout (relative paths handed to the sink, in this order):
 /// `<rendition>/init.mp4` and `<rendition>/seg_00001.m4s`… while encoding, then
-/// `<rendition>/index.m3u8`, `waveform.json` and last `master.m3u8`.
+/// `<rendition>/index.m3u8`, `stream.m4a` (the rung nearest 128 kb/s as one progressive MP4,
+/// moov first: what `/stream` gives listeners), `waveform.json` and last `master.m3u8`.
+///
+/// Every transcode is bounded: a source that declares or decodes to more than
+/// ``maxTrackSeconds`` fails, and one that runs longer than ``timeLimitSeconds`` of wall-clock
+/// time is stopped, so no source keeps a worker for ever.
 public struct HLSTranscoder: Sendable {
     public let ladderKbps: [Int]
     public let segmentSeconds: Int
     /// Encode renditions on threads of their own (the default) rather than one after
     /// another on the decoding thread.
     public var parallelRenditions = true
+    /// The longest audio a track may hold (`MAX_TRACK_SECONDS`, default 4 h).
+    public var maxTrackSeconds: Double = 4 * 3600
+    /// The longest a transcode may run, wall-clock (default: ``maxTrackSeconds``).
+    public var timeLimitSeconds: Double?
+    /// Write `stream.m4a` (the default).
+    public var writesProgressiveStream = true
+    /// Where `stream.m4a` is written while encoding, before it goes to the sink.
+    public var scratchDirectory = FileManager.default.temporaryDirectory
     private let logger: Logger
 
     /// - Parameters:
@@ -42,8 +55,14 @@ public struct HLSTranscoder: Sendable {
     /// written: the caller removes a failed job's prefix.
     public func transcode(input: String, output: any HLSOutputSink) async throws -> TranscodeResult {
         try validateConfiguration()
-        let cancellation = CancellationFlag()
+        let limit = self.timeLimitSeconds ?? self.maxTrackSeconds
+        let cancellation = CancellationFlag(deadline: .now + .seconds(limit))
         let outbox = FileOutbox(capacity: 8, cancellation: cancellation)
+        let progressivePath =
+            writesProgressiveStream
+            ? scratchDirectory.appendingPathComponent("veza-stream-\(UUID().uuidString).m4a").path : nil
+        // The finished file is ours until it is uploaded (unfinished, the muxer removes it).
+        defer { if let progressivePath { try? FileManager.default.removeItem(atPath: progressivePath) } }
         let pass = EncodePass(
             input: input,
             ladderKbps: ladderKbps.sorted(),
@@ -51,34 +70,41 @@ public struct HLSTranscoder: Sendable {
             parallel: parallelRenditions,
             outbox: outbox,
             cancellation: cancellation,
+            maxDurationSeconds: maxTrackSeconds,
+            progressivePath: progressivePath,
             logger: logger
         )
         let started = ContinuousClock.now
-        return try await withTaskCancellationHandler {
-            async let encoding = runOnThread(name: "veza.transcode.decode") { try pass.run() }
-            do {
-                for await file in outbox.files {
-                    try await output.write(relativePath: file.relativePath, contents: .bytes(file.data))
-                    outbox.written()
+        do {
+            return try await withTaskCancellationHandler {
+                async let encoding = runOnThread(name: "veza.transcode.decode") { try pass.run() }
+                do {
+                    for await file in outbox.files {
+                        try await output.write(relativePath: file.relativePath, contents: .bytes(file.data))
+                        outbox.written()
+                    }
+                } catch {
+                    cancellation.cancel()
+                    _ = try? await encoding
+                    throw error
                 }
-            } catch {
+                let encoded = try await encoding
+                let result = try await writePlaylists(encoded, to: output)
+                logger.info(
+                    "transcoded",
+                    metadata: [
+                        "transcode.duration_s": "\(result.durationSeconds)",
+                        "transcode.elapsed": "\(ContinuousClock.now - started)",
+                        "transcode.integrated_lufs": "\(result.loudness.integratedLUFS.map { "\($0)" } ?? "-")",
+                    ]
+                )
+                return result
+            } onCancel: {
                 cancellation.cancel()
-                _ = try? await encoding
-                throw error
             }
-            let encoded = try await encoding
-            let result = try await writePlaylists(encoded, to: output)
-            logger.info(
-                "transcoded",
-                metadata: [
-                    "transcode.duration_s": "\(result.durationSeconds)",
-                    "transcode.elapsed": "\(ContinuousClock.now - started)",
-                    "transcode.integrated_lufs": "\(result.loudness.integratedLUFS.map { "\($0)" } ?? "-")",
-                ]
-            )
-            return result
-        } onCancel: {
-            cancellation.cancel()
+        } catch {
+            if cancellation.isPastDeadline { throw TranscodeError.timedOut(limitSeconds: limit) }
+            throw error
         }
     }
 
@@ -117,6 +143,11 @@ public struct HLSTranscoder: Sendable {
                 )
             )
         }
+        var streamPath: String?
+        if let file = encoded.progressivePath {
+            streamPath = "stream.m4a"
+            try await output.write(relativePath: "stream.m4a", contents: .file(URL(fileURLWithPath: file)))
+        }
         let waveformPath = "waveform.json"
         try await output.write(relativePath: waveformPath, contents: .bytes(encoded.analysis.waveform.json()))
         let masterPath = "master.m3u8"
@@ -126,7 +157,8 @@ public struct HLSTranscoder: Sendable {
             renditions: renditions,
             loudness: encoded.analysis.loudness,
             waveformPath: waveformPath,
-            masterPath: masterPath
+            masterPath: masterPath,
+            streamPath: streamPath
         )
     }
 }

@@ -17,6 +17,8 @@ struct EncodedRendition: Sendable {
     let initByteCount: Int
     let segments: [SegmentRecord]
     let primingSamples: Int
+    /// The finished progressive MP4 of this rung, if it was chosen for `stream.m4a`.
+    var progressivePath: String? = nil
 }
 
 /// Encodes one rendition: AAC encoder → fragmented MP4 muxer → segments of
@@ -30,6 +32,8 @@ final class RenditionEncoder: FrameConsumer {
     private let format: AudioFormat
     private let encoder: AACEncoder
     private let muxer: FragmentedMP4Muxer
+    /// The same packets as one progressive MP4 (`stream.m4a`), for the rung chosen for it.
+    private let progressive: ProgressiveMP4Muxer?
     private let outbox: FileOutbox
     private let segmentSamples: Int64
     private var nextBoundary: Int64
@@ -40,13 +44,25 @@ final class RenditionEncoder: FrameConsumer {
     private var initByteCount = 0
     private var segments: [SegmentRecord] = []
 
-    init(spec: RenditionSpec, format: AudioFormat, segmentSeconds: Int, outbox: FileOutbox) throws {
+    /// - Parameter progressivePath: Where to write this rung's packets as a progressive MP4 too.
+    init(
+        spec: RenditionSpec,
+        format: AudioFormat,
+        segmentSeconds: Int,
+        outbox: FileOutbox,
+        progressivePath: String? = nil
+    ) throws {
         self.spec = spec
         self.format = format
         self.outbox = outbox
         do {
             encoder = try AACEncoder(format: format, bitRate: spec.bitRate)
             muxer = try FragmentedMP4Muxer(encoder: encoder)
+            if let progressivePath {
+                progressive = try ProgressiveMP4Muxer(encoder: encoder, path: progressivePath)
+            } else {
+                progressive = nil
+            }
         } catch {
             throw TranscodeError.encodeFailed(error)
         }
@@ -63,7 +79,12 @@ final class RenditionEncoder: FrameConsumer {
         draining = true
         try encode(nil)
         try cutSegment()
-        do { try muxer.finish() } catch { throw TranscodeError.encodeFailed(error) }
+        do {
+            try muxer.finish()
+            try progressive?.finish()
+        } catch {
+            throw TranscodeError.encodeFailed(error)
+        }
     }
 
     /// What was produced; valid after `finish()`.
@@ -74,7 +95,8 @@ final class RenditionEncoder: FrameConsumer {
             channels: format.channelCount,
             initByteCount: initByteCount,
             segments: segments,
-            primingSamples: encoder.primingSamples
+            primingSamples: encoder.primingSamples,
+            progressivePath: progressive?.path
         )
     }
 
@@ -100,6 +122,11 @@ final class RenditionEncoder: FrameConsumer {
         }
         if openSegmentStart == nil { openSegmentStart = pts }
         openSegmentEnd = pts + packet.duration
+        do {
+            try progressive?.write(packet, from: encoder.context.pointee.time_base)
+        } catch {
+            throw TranscodeError.encodeFailed(error)
+        }
         try muxer.write(packet, from: encoder.context.pointee.time_base)
     }
 

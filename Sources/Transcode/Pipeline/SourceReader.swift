@@ -10,6 +10,8 @@ struct SourceStats: Sendable {
     var decodedFrames = 0
     /// Packets the decoder rejected and that were skipped.
     var damagedPackets = 0
+    /// Seconds of audio decoded so far (each frame at its own rate).
+    var decodedSeconds: Double = 0
 }
 
 /// Opens the source, picks its audio stream and decodes it once: every decoded frame
@@ -21,15 +23,26 @@ final class SourceReader {
     private let logger: Logger
     private var lastDecodeError: AVError?
     private var stats = SourceStats()
+    /// Decoding more audio than this fails the source (`MAX_TRACK_SECONDS`).
+    let maxDurationSeconds: Double
 
     /// Opens `url` (path or http(s) URL), mapping FFmpeg's failures to readable reasons.
-    init(url: String, cancellation: CancellationFlag, logger: Logger) throws {
+    ///
+    /// - Parameter maxDurationSeconds: A source whose header declares more, or that decodes to
+    ///   more, fails with ``TranscodeError/tooLong(limitSeconds:)``.
+    init(url: String, cancellation: CancellationFlag, maxDurationSeconds: Double, logger: Logger) throws {
         self.logger = logger
+        self.maxDurationSeconds = maxDurationSeconds
         do {
             input = try FormatInput(url: url, cancellation: cancellation)
         } catch {
             if error.code == AVError.exit { throw CancellationError() }
             throw TranscodeError.unreadableInput(error)
+        }
+        // FFmpeg quietly clamps a WAV's or AIFF's data to the file; a header promising more than
+        // the file holds is a truncated (or lying) file.
+        if let declared = input.declaredLength, let actual = input.actualLength, declared > actual {
+            throw TranscodeError.truncated(declaredBytes: declared, actualBytes: actual)
         }
         let best: (stream: UnsafeMutablePointer<AVStream>, codec: UnsafePointer<AVCodec>)
         do {
@@ -52,6 +65,9 @@ final class SourceReader {
             decoder = try AudioDecoder(stream: stream, codec: best.codec)
         } catch {
             throw TranscodeError.decodeFailed(error)
+        }
+        if let declared = declaredDurationSeconds, declared > maxDurationSeconds {
+            throw TranscodeError.tooLong(limitSeconds: maxDurationSeconds)
         }
     }
 
@@ -89,6 +105,11 @@ final class SourceReader {
             decoded.fixUnspecifiedLayout()
             stats.decodedFrames += 1
             stats.decodedSamples += Int64(decoded.sampleCount)
+            stats.decodedSeconds +=
+                Double(decoded.sampleCount) / Double(max(decoded.pointer.pointee.sample_rate, 1))
+            if stats.decodedSeconds > maxDurationSeconds {
+                throw TranscodeError.tooLong(limitSeconds: maxDurationSeconds)
+            }
             let incoming = AudioFormat(frame: decoded)
             if let current = resampler, !current.input.matches(incoming) {
                 // The stream changed format midway (rate or channels): flush and start over.

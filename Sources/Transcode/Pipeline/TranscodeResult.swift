@@ -10,6 +10,8 @@ public struct TranscodeResult: Sendable, Equatable {
     public let waveformPath: String
     /// Path of the master playlist relative to the output root ("master.m3u8").
     public let masterPath: String
+    /// Path of the progressive MP4 for listeners ("stream.m4a"), when one was written.
+    public let streamPath: String?
 
     /// Memberwise, for callers that build results themselves (fakes in tests).
     public init(
@@ -17,8 +19,10 @@ public struct TranscodeResult: Sendable, Equatable {
         renditions: [RenditionResult],
         loudness: LoudnessResult,
         waveformPath: String,
-        masterPath: String
+        masterPath: String,
+        streamPath: String? = nil
     ) {
+        self.streamPath = streamPath
         self.durationSeconds = durationSeconds
         self.renditions = renditions
         self.loudness = loudness

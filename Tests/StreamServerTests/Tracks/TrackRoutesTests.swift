@@ -14,43 +14,25 @@ import Transcode
 
 @testable import StreamServer
 
-/// Puts `bytes` in the store as a track's source and inserts the track.
-func storeTrack(
-    _ components: AppServices,
-    bytes: [UInt8],
-    ext: String = "wav",
-    visibility: TrackVisibility = .public,
-    status: TrackStatus = .ready,
-    owner: UUID = UUID()
-) async throws -> Track {
-    let id = UUID()
-    let key = Track.sourceKey(ownerID: owner, trackID: id, fileExtension: ext)
-    _ = try await components.store.put(key: key, body: .bytes(bytes))
-    let track = Track(
-        id: id,
-        ownerID: owner,
-        title: "Sëa – \"side\" B",
-        visibility: visibility,
-        status: status,
-        storageBackend: components.configuration.storageBackend == .s3 ? .s3 : .local,
-        storageKey: key,
-        sizeBytes: Int64(bytes.count),
-        sha256: "3a1f0c55d2e9b8a7c6d5e4f3a2b1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3",
-        contentType: "audio/wav"
-    )
-    try await components.tracks.insert(track)
-    return track
-}
-
 @Suite("Track routes: access, ranges, redirects")
 struct TrackRoutesTests {
     static let bytes: [UInt8] = (0..<100).map { UInt8($0) }
 
-    @Test("ranges on the local backend, GET and HEAD", arguments: [HTTPRequest.Method.get, .head])
+    @Test(
+        "ranges on the local backend, GET and HEAD (the owner: the original)",
+        arguments: [HTTPRequest.Method.get, .head]
+    )
     func ranges(method: HTTPRequest.Method) async throws {
         try await TestApp.with(.sqlite) { components, client in
-            let track = try await storeTrack(components, bytes: Self.bytes)
+            let owner = Identity(userID: UUID(), role: .user)
+            let track = try await storeTrack(
+                components,
+                bytes: Self.bytes,
+                owner: owner.userID,
+                stream: .some([1, 2, 3])
+            )
             let uri = "/api/v1/tracks/\(track.id.uuidString.lowercased())/stream"
+            let bearer = "Bearer \(try await TestApp.token(for: owner))"
             // (Range, status, Content-Range, body bytes)
             let cases: [(String?, HTTPResponse.Status, String?, ArraySlice<UInt8>)] = [
                 (nil, .ok, nil, Self.bytes[...]),
@@ -66,7 +48,7 @@ struct TrackRoutesTests {
                 ("bytes=0-10,5-20", .ok, nil, Self.bytes[...]),
             ]
             for (range, status, contentRange, body) in cases {
-                var headers: HTTPFields = [:]
+                var headers: HTTPFields = [.authorization: bearer]
                 if let range { headers[.range] = range }
                 try await client.execute(uri: uri, method: method, headers: headers) { response in
                     #expect(response.status == status, "\(range ?? "none")")
@@ -82,7 +64,11 @@ struct TrackRoutesTests {
                 }
             }
             // Two ranges: multipart/byteranges, parsed back part by part.
-            try await client.execute(uri: uri, method: method, headers: [.range: "bytes=0-1,5-6"]) { response in
+            try await client.execute(
+                uri: uri,
+                method: method,
+                headers: [.authorization: bearer, .range: "bytes=0-1,5-6"]
+            ) { response in
                 #expect(response.status == .partialContent)
                 let type = try #require(response.headers[.contentType])
                 #expect(type.hasPrefix("multipart/byteranges; boundary="))
@@ -94,13 +80,22 @@ struct TrackRoutesTests {
             }
             // Validators: If-None-Match → 304; a weak If-Range never matches → full 200.
             let etag = "\"\(track.sha256)\""
-            try await client.execute(uri: uri, method: method, headers: [.ifNoneMatch: etag]) { response in
+            try await client.execute(uri: uri, method: method, headers: [.authorization: bearer, .ifNoneMatch: etag]) {
+                response in
                 #expect(response.status == .notModified)
             }
-            try await client.execute(uri: uri, method: method, headers: [.range: "bytes=0-9", .ifRange: "W/\(etag)"]) {
+            try await client.execute(
+                uri: uri,
+                method: method,
+                headers: [.authorization: bearer, .range: "bytes=0-9", .ifRange: "W/\(etag)"]
+            ) {
                 #expect($0.status == .ok)
             }
-            try await client.execute(uri: uri, method: method, headers: [.range: "bytes=0-9", .ifRange: etag]) {
+            try await client.execute(
+                uri: uri,
+                method: method,
+                headers: [.authorization: bearer, .range: "bytes=0-9", .ifRange: etag]
+            ) {
                 #expect($0.status == .partialContent)
             }
         }
@@ -133,7 +128,13 @@ struct TrackRoutesTests {
     func privateTracks(engine: DatabaseEngine) async throws {
         try await TestApp.with(engine) { components, client in
             let owner = Identity(userID: UUID(), role: .user)
-            let track = try await storeTrack(components, bytes: Self.bytes, visibility: .private, owner: owner.userID)
+            let track = try await storeTrack(
+                components,
+                bytes: Self.bytes,
+                visibility: .private,
+                owner: owner.userID,
+                stream: .none
+            )
             let id = track.id.uuidString.lowercased()
             let share = ShareToken(secret: components.urlSecret)
             let validShare = share.mint(subject: id, expires: Date().addingTimeInterval(600))
@@ -278,43 +279,6 @@ struct TrackAccessPolicyTests {
                 await policy.decide(track: row.0, identity: row.1, shareToken: row.2, purpose: row.3) == row.4,
                 "row \(index)"
             )
-        }
-    }
-}
-
-@Suite("Admin re-transcode")
-struct AdminTranscodeTests {
-    @Test("admins queue a re-transcode of a ready track; others cannot", arguments: DatabaseEngine.allCases)
-    func retranscode(engine: DatabaseEngine) async throws {
-        try await TestApp.with(engine) { components, client in
-            let track = try await storeTrack(components, bytes: [1, 2, 3])
-            let uri = "/api/v1/tracks/\(track.id.uuidString.lowercased())/transcode"
-            let admin = try await TestApp.token(for: Identity(userID: UUID(), role: .admin))
-            let owner = try await TestApp.token(for: Identity(userID: track.ownerID, role: .user))
-            try await client.execute(uri: uri, method: .post) { #expect($0.status == .unauthorized) }
-            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(owner)"]) {
-                #expect($0.status == .forbidden)
-            }
-            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
-                response in
-                #expect(response.status == .accepted)
-                #expect(response.body.jsonObject?["status"] as? String == "processing")
-            }
-            #expect(try await components.tracks.find(id: track.id)?.status == .processing)
-            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 1)
-            // Already processing: refused, and no second job.
-            try await client.execute(uri: uri, method: .post, headers: [.authorization: "Bearer \(admin)"]) {
-                response in
-                #expect(response.status == .conflict)
-            }
-            #expect(try await components.jobs.counts(queue: "transcode")[.queued] == 1)
-            try await client.execute(
-                uri: "/api/v1/tracks/\(UUID().uuidString.lowercased())/transcode",
-                method: .post,
-                headers: [.authorization: "Bearer \(admin)"]
-            ) {
-                #expect($0.status == .notFound)
-            }
         }
     }
 }
