@@ -86,7 +86,7 @@ public struct TranscodeJobHandler: JobHandler {
         } catch let error as TranscodeError where Self.isPermanent(error, sourceIsLocal: isLocal) {
             // The file itself is bad: retrying cannot help. Tell the owner now (a ready track keeps
             // its tree and records the error).
-            try? await self.store.deleteAll(prefix: prefix)
+            _ = try? await self.store.deleteAll(prefix: prefix)
             try await self.tracks.apply(.transcodeFailed(reason: error.reason), to: track.id)
             logger.warning(
                 "transcode failed: the source is not usable audio",
@@ -119,13 +119,13 @@ public struct TranscodeJobHandler: JobHandler {
         } catch let error as TrackError where error.isInvalidTransition {
             // Someone else switched the track first (or it was deleted or failed meanwhile): this
             // tree is nobody's.
-            try? await self.store.deleteAll(prefix: prefix)
+            _ = try? await self.store.deleteAll(prefix: prefix)
             logger.info("transcode discarded: the track changed while it ran")
             return
         }
         // Only now, with nothing pointing at it, does the old tree go.
         if let previousPrefix {
-            try? await self.store.deleteAll(prefix: previousPrefix)
+            _ = try? await self.store.deleteAll(prefix: previousPrefix)
         }
         logger.info(
             "transcode finished",
@@ -138,7 +138,7 @@ public struct TranscodeJobHandler: JobHandler {
 
     public func jobDied(_ job: Job, reason: String, logger: Logger) async {
         guard let payload = try? job.payload(as: TranscodeJobPayload.self) else { return }
-        try? await self.store.deleteAll(prefix: Self.prefix(track: payload.trackID, job: job.id))
+        _ = try? await self.store.deleteAll(prefix: Self.prefix(track: payload.trackID, job: job.id))
         do {
             try await self.tracks.apply(.transcodeFailed(reason: reason), to: payload.trackID)
         } catch {
