@@ -51,11 +51,7 @@ public struct JobWorker: Service {
 
     public func run() async throws {
         // The queue's table may not exist until this process's migrations have run.
-        do {
-            try await cancelWhenGracefulShutdown { try await self.readiness.wait() }
-        } catch {
-            return
-        }
+        guard await self.readiness.waitUnlessShuttingDown() else { return }
         self.logger.info("worker started", metadata: ["job.queue": "\(self.handler.queue)"])
         while !Task.isShuttingDownGracefully, !Task.isCancelled {
             let claim: JobQueue.Claim?

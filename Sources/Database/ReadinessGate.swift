@@ -1,4 +1,5 @@
 import Foundation
+import ServiceLifecycle
 
 /// A one-way switch that says the schema is ready: workers start claiming only after the
 /// migrations that create their tables have run in the same process.
@@ -20,6 +21,17 @@ public final class ReadinessGate: @unchecked Sendable {
     public func wait(pollingEvery interval: Duration = .milliseconds(50)) async throws {
         while !self.isOpen {
             try await Task.sleep(for: interval)
+        }
+    }
+
+    /// Waits until the gate opens, for a service's `run()`: false when graceful shutdown or
+    /// cancellation came first, and the service should return without starting its work.
+    public func waitUnlessShuttingDown() async -> Bool {
+        do {
+            try await cancelWhenGracefulShutdown { try await self.wait() }
+            return true
+        } catch {
+            return false
         }
     }
 }

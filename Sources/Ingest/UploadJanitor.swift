@@ -23,11 +23,7 @@ public struct UploadJanitor: Service {
 
     public func run() async throws {
         // Its tables may not exist until this process's migrations have run.
-        do {
-            try await cancelWhenGracefulShutdown { try await self.readiness.wait() }
-        } catch {
-            return
-        }
+        guard await self.readiness.waitUnlessShuttingDown() else { return }
         while !Task.isCancelled && !Task.isShuttingDownGracefully {
             do {
                 let report = try await self.uploads.collectGarbage()
