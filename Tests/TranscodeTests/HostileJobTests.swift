@@ -1,7 +1,6 @@
 import Catalog
 import Database
 import Foundation
-import Retry
 import Storage
 import TestSupport
 import Testing
@@ -18,18 +17,7 @@ struct HostileJobTests {
         defer { listener.stop() }
         try await TestStore.with(backends.store) { store in
             try await TestDatabase.with(backends.database, migrations: TranscodeJobTests.migrations) { database in
-                let tracks = TrackRepository(database: database)
-                let queue = JobQueue(
-                    database: database,
-                    backoff: Backoff(base: .milliseconds(50), cap: .milliseconds(200))
-                )
-                let handler = TranscodeJobHandler(
-                    tracks: tracks,
-                    store: store,
-                    ladderKbps: [64],
-                    segmentSeconds: 6,
-                    maxAttempts: 2
-                )
+                let (tracks, queue, handler) = TranscodeJobTests.worker(database: database, store: store)
                 let victim = try await TranscodeJobTests.storedTrack(
                     "tone-440-stereo.wav",
                     store: store,

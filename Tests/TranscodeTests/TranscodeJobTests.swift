@@ -25,6 +25,24 @@ struct TranscodeJobTests {
         StoreBackend.allCases.map { Backends(database: db, store: $0) }
     }
 
+    /// The parts a worker test drives: the tracks, a queue retrying quickly, and a handler with a
+    /// one-rung ladder allowed two attempts.
+    static func worker(
+        database: DatabaseClient,
+        store: any ObjectStore
+    ) -> (TrackRepository, JobQueue, TranscodeJobHandler) {
+        let tracks = TrackRepository(database: database)
+        let queue = JobQueue(database: database, backoff: Backoff(base: .milliseconds(50), cap: .milliseconds(200)))
+        let handler = TranscodeJobHandler(
+            tracks: tracks,
+            store: store,
+            ladderKbps: [64],
+            segmentSeconds: 6,
+            maxAttempts: 2
+        )
+        return (tracks, queue, handler)
+    }
+
     /// Stores `fixture` as a track's source and inserts the track, `processing`.
     static func storedTrack(_ fixture: String, store: any ObjectStore, tracks: TrackRepository) async throws -> Track {
         let owner = UUID()
@@ -118,18 +136,7 @@ struct TranscodeJobTests {
     func corruptThenGood(backends: Backends) async throws {
         try await TestStore.with(backends.store) { store in
             try await TestDatabase.with(backends.database, migrations: Self.migrations) { database in
-                let tracks = TrackRepository(database: database)
-                let queue = JobQueue(
-                    database: database,
-                    backoff: Backoff(base: .milliseconds(50), cap: .milliseconds(200))
-                )
-                let handler = TranscodeJobHandler(
-                    tracks: tracks,
-                    store: store,
-                    ladderKbps: [64],
-                    segmentSeconds: 6,
-                    maxAttempts: 2
-                )
+                let (tracks, queue, handler) = Self.worker(database: database, store: store)
                 let corrupt = try await Self.storedTrack("corrupt/noise.mp3", store: store, tracks: tracks)
                 let good = try await Self.storedTrack("tone-440-stereo.mp3", store: store, tracks: tracks)
                 for track in [corrupt, good] {
@@ -159,18 +166,7 @@ struct TranscodeJobTests {
     func retranscode(backends: Backends) async throws {
         try await TestStore.with(backends.store) { store in
             try await TestDatabase.with(backends.database, migrations: Self.migrations) { database in
-                let tracks = TrackRepository(database: database)
-                let queue = JobQueue(
-                    database: database,
-                    backoff: Backoff(base: .milliseconds(50), cap: .milliseconds(200))
-                )
-                let handler = TranscodeJobHandler(
-                    tracks: tracks,
-                    store: store,
-                    ladderKbps: [64],
-                    segmentSeconds: 6,
-                    maxAttempts: 2
-                )
+                let (tracks, queue, handler) = Self.worker(database: database, store: store)
                 let track = try await Self.storedTrack("tone-440-stereo.flac", store: store, tracks: tracks)
                 try await queue.enqueue(queue: handler.queue, payload: TranscodeJobPayload(trackID: track.id))
                 try await Self.runWorker(queue: queue, handler: handler) {
