@@ -235,22 +235,8 @@ func byteStream(_ bytes: [UInt8], piece: Int = 7_000) -> AsyncStream<ByteBuffer>
 /// A WAV file of `size` bytes: a valid header, then pseudo-random samples.
 func wavFile(size: Int, seed: UInt64 = 1) -> [UInt8] {
     precondition(size > 44)
-    var bytes: [UInt8] = []
+    var bytes = wavHeader(riffSize: UInt32(size - 8), dataSize: UInt32(size - 44))
     bytes.reserveCapacity(size)
-    func append32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    func append16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-    bytes.append(contentsOf: Array("RIFF".utf8))
-    append32(UInt32(size - 8))
-    bytes.append(contentsOf: Array("WAVEfmt ".utf8))
-    append32(16)
-    append16(1)
-    append16(2)
-    append32(44_100)
-    append32(44_100 * 4)
-    append16(4)
-    append16(16)
-    bytes.append(contentsOf: Array("data".utf8))
-    append32(UInt32(size - 44))
     bytes.append(contentsOf: randomBytes(size - 44, seed: seed))
     return bytes
 }

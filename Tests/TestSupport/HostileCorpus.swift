@@ -65,21 +65,8 @@ public enum HostileCorpus {
     /// A PCM WAV whose RIFF and data sizes say 4 GiB (6.8 hours at 44.1 kHz stereo) but that
     /// holds one second.
     static func wavClaiming4GiB() -> [UInt8] {
-        var bytes: [UInt8] = []
-        func append32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
+        var bytes = wavHeader(riffSize: 0xFFFF_FFF0, dataSize: 0xFFFF_FFC0)
         func append16(_ value: UInt16) { withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) } }
-        bytes += Array("RIFF".utf8)
-        append32(0xFFFF_FFF0)
-        bytes += Array("WAVEfmt ".utf8)
-        append32(16)
-        append16(1)
-        append16(2)
-        append32(44_100)
-        append32(44_100 * 4)
-        append16(4)
-        append16(16)
-        bytes += Array("data".utf8)
-        append32(0xFFFF_FFC0)
         for n in 0..<44_100 {
             let sample = Int16(8000 * sin(Double(n) * 2 * .pi * 440 / 44_100))
             append16(UInt16(bitPattern: sample))
