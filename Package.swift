@@ -118,7 +118,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "VezaBench",
-            dependencies: ["SignedURL", "Storage", argumentParser, crypto, nio("NIOCore")],
+            dependencies: ["Retry", "SignedURL", "Storage", argumentParser, crypto, nio("NIOCore")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -2,6 +2,7 @@ import ArgumentParser
 import Crypto
 import Foundation
 import NIOCore
+import Retry
 import SignedURL
 import Storage
 
@@ -123,11 +124,5 @@ struct StoreRoundTrip: AsyncParsableCommand {
         let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
         print("RESULT " + String(decoding: json, as: UTF8.self))
         if !matches { throw ExitCode.failure }
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        Double(self.components.seconds) + Double(self.components.attoseconds) / 1e18
     }
 }
