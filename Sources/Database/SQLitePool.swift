@@ -14,9 +14,12 @@ struct TunedSQLiteSource: ConnectionPoolSource {
     let threadPool: NIOThreadPool
     let registry = SQLiteConnectionRegistry()
 
+    /// `busy_timeout` comes first: switching a fresh file to WAL needs an exclusive lock, and
+    /// without a timeout a connection opening beside another one (four migrators at start-up)
+    /// gets `SQLITE_BUSY` at once instead of waiting.
     static let pragmas = [
-        "PRAGMA journal_mode = WAL",
         "PRAGMA busy_timeout = 10000",
+        "PRAGMA journal_mode = WAL",
         "PRAGMA foreign_keys = ON",
         // WAL + NORMAL is durable across process crashes; only an OS crash can lose the last commits.
         "PRAGMA synchronous = NORMAL",
