@@ -205,7 +205,7 @@ struct Assembler: Sendable {
         } catch {
             self.logger.warning(
                 "multipart upload abort failed",
-                metadata: ["upload.key": "\(upload.key)", "error": "\(error)"]
+                metadata: ["upload.key": "\(upload.key)", "error.message": "\(error)"]
             )
         }
     }

@@ -39,7 +39,7 @@ public struct UploadJanitor: Service {
                 }
             } catch {
                 // The next pass retries; a database or store outage must not stop the service.
-                self.logger.warning("upload garbage collection failed", metadata: ["error": "\(error)"])
+                self.logger.warning("upload garbage collection failed", metadata: ["error.message": "\(error)"])
             }
             try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }

@@ -52,7 +52,7 @@ extension UploadService {
                 }
                 self.logger.warning(
                     "upload assembly failed",
-                    metadata: ["upload.id": "\(uploadID)", "error": "\(error)"]
+                    metadata: ["upload.id": "\(uploadID)", "error.message": "\(error)"]
                 )
                 throw Self.clientError(error)
             }

@@ -46,7 +46,7 @@ enum JWTSecret {
         }
         logger.notice(
             "JWT_SECRET not set: generated a random secret for the embedded default",
-            metadata: ["path": "\(path)"]
+            metadata: ["jwt_secret.path": "\(path)"]
         )
         return secret
     }

@@ -23,7 +23,7 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
         } catch is CancellationError {
             throw CancellationError()
         } catch {
-            context.logger.error("unhandled error", metadata: ["error": "\(String(reflecting: error))"])
+            context.logger.error("unhandled error", metadata: ["error.message": "\(String(reflecting: error))"])
             return APIError.unexpected.response()
         }
     }

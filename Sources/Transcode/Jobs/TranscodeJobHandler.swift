@@ -90,7 +90,7 @@ public struct TranscodeJobHandler: JobHandler {
             try await self.tracks.apply(.transcodeFailed(reason: error.reason), to: track.id)
             logger.warning(
                 "transcode failed: the source is not usable audio",
-                metadata: ["transcode.error": "\(error.reason)"]
+                metadata: ["error.message": "\(error.reason)"]
             )
             return
         }
@@ -144,7 +144,7 @@ public struct TranscodeJobHandler: JobHandler {
         } catch {
             logger.error(
                 "could not mark the track failed",
-                metadata: ["track.id": "\(payload.trackID)", "transcode.error": "\(error)"]
+                metadata: ["track.id": "\(payload.trackID)", "error.message": "\(error)"]
             )
         }
     }
