@@ -59,13 +59,7 @@ struct ObjectResponder: Sendable {
             honourRange ? RangeDecision(rangeHeader: request.headers[values: .range].joinedOrNil, size: size) : .full
         switch decision {
         case .full:
-            headers[.contentType] = representation.contentType
-            headers[.contentLength] = String(size)
-            return Response(
-                status: .ok,
-                headers: headers,
-                body: isHead ? ResponseBody() : try await self.body(representation.key, nil)
-            )
+            return try await self.whole(representation, headers: headers, isHead: isHead)
         case .partial(let range):
             headers[.contentType] = representation.contentType
             headers[.contentRange] = range.contentRange(size: size)
@@ -76,15 +70,10 @@ struct ObjectResponder: Sendable {
                 body: isHead ? ResponseBody() : try await self.body(representation.key, range)
             )
         case .multipart(let ranges):
+            // Only a length past UInt64 makes the layout nil; a server may then ignore Range (RFC 9110 §14.2).
             guard let layout = MultipartByteRanges(ranges: ranges, size: size, contentType: representation.contentType)
             else {
-                headers[.contentType] = representation.contentType
-                headers[.contentLength] = String(size)
-                return Response(
-                    status: .ok,
-                    headers: headers,
-                    body: isHead ? ResponseBody() : try await self.body(representation.key, nil)
-                )
+                return try await self.whole(representation, headers: headers, isHead: isHead)
             }
             headers[.contentType] = layout.contentType
             headers[.contentLength] = String(layout.contentLength)
@@ -115,6 +104,18 @@ struct ObjectResponder: Sendable {
             error.headers = headers
             throw error
         }
+    }
+
+    /// The whole representation: 200 with its length (and no body for HEAD).
+    func whole(_ representation: Representation, headers: HTTPFields, isHead: Bool) async throws -> Response {
+        var headers = headers
+        headers[.contentType] = representation.contentType
+        headers[.contentLength] = String(max(representation.size, 0))
+        return Response(
+            status: .ok,
+            headers: headers,
+            body: isHead ? ResponseBody() : try await self.body(representation.key, nil)
+        )
     }
 
     func body(_ key: String, _ range: ResolvedByteRange?) async throws -> ResponseBody {
