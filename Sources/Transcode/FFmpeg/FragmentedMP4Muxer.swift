@@ -20,19 +20,8 @@ final class FragmentedMP4Muxer {
     private var initWritten = false
 
     init(encoder: AACEncoder) throws(AVError) {
-        var context: UnsafeMutablePointer<AVFormatContext>?
-        try check(avformat_alloc_output_context2(&context, nil, "mp4", nil), "avformat_alloc_output_context2")
-        self.context = context!
-        guard let stream = avformat_new_stream(self.context, nil) else {
-            avformat_free_context(context)
-            throw AVError(code: AVError.outOfMemory, operation: "avformat_new_stream")
-        }
-        self.stream = stream
-        try check(
-            avcodec_parameters_from_context(stream.pointee.codecpar, encoder.context),
-            "avcodec_parameters_from_context"
-        )
-        stream.pointee.time_base = encoder.context.pointee.time_base
+        (self.context, self.stream) = try MP4OutputContext.make(encoder: encoder, path: nil)
+        // Every property is set: from here a failure runs deinit, which frees the context.
 
         let bufferSize: Int32 = 64 * 1024
         guard let buffer = av_malloc(Int(bufferSize)) else {

@@ -15,20 +15,8 @@ final class ProgressiveMP4Muxer {
     init(encoder: AACEncoder, path: String) throws(AVError) {
         self.path = path
         scratch = try Packet()
-        var context: UnsafeMutablePointer<AVFormatContext>?
-        try check(avformat_alloc_output_context2(&context, nil, "mp4", path), "avformat_alloc_output_context2")
-        self.context = context!
-        guard let stream = avformat_new_stream(self.context, nil) else {
-            avformat_free_context(context)
-            throw AVError(code: AVError.outOfMemory, operation: "avformat_new_stream")
-        }
-        self.stream = stream
+        (self.context, self.stream) = try MP4OutputContext.make(encoder: encoder, path: path)
         // Every property is set: from here a failure runs deinit, which closes and frees.
-        try check(
-            avcodec_parameters_from_context(stream.pointee.codecpar, encoder.context),
-            "avcodec_parameters_from_context"
-        )
-        stream.pointee.time_base = encoder.context.pointee.time_base
         var ioOptions = AVOptions()
         ioOptions["protocol_whitelist"] = "file"
         try check(
