@@ -89,7 +89,7 @@ struct AudioSnifferTests {
             .deletingLastPathComponent().appendingPathComponent("fixtures/audio/\(name)")
         let data = try [UInt8](Data(contentsOf: url))
         let format = try #require(
-            try await AudioSniffer.sniff { offset, length in
+            await AudioSniffer.sniff { offset, length in
                 guard offset < Int64(data.count) else { return [] }
                 return Array(data[Int(offset)..<min(data.count, Int(offset) + length)])
             }
