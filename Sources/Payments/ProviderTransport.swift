@@ -32,13 +32,20 @@ struct ProviderCall: Sendable {
 }
 
 /// Which failures of a call are retried.
-enum RetryScope: Sendable {
+struct RetryScope: Sendable {
+    /// No answer came (the call may or may not have been executed).
+    var transportFailures: Bool
+    /// 5xx answers.
+    var serverErrors: Bool
+    /// Other statuses worth another attempt (429, Stripe's 409 for a key in use).
+    var statuses: Set<Int> = []
+
     /// Never: the call is not idempotent.
-    case never
-    /// Transport failures only (the answer may have been lost), not 5xx answers.
-    case transportFailures
-    /// Transport failures and 5xx answers.
-    case transportFailuresAndServerErrors
+    static let never = RetryScope(transportFailures: false, serverErrors: false)
+    /// An idempotent call: transport failures and 5xx.
+    static let transportFailuresAndServerErrors = RetryScope(transportFailures: true, serverErrors: true)
+
+    func retries(_ status: Int) -> Bool { (self.serverErrors && status >= 500) || self.statuses.contains(status) }
 }
 
 /// What a provider answered: the status and the (small, JSON) body.
@@ -102,11 +109,9 @@ struct ProviderTransport: Sendable {
                 outcome = .failure(failure)
             }
             let retryable: Bool
-            switch (outcome, call.retry) {
-            case (_, .never): retryable = false
-            case (.failure, _): retryable = true
-            case (.success(let response), .transportFailuresAndServerErrors): retryable = response.status >= 500
-            case (.success, .transportFailures): retryable = false
+            switch outcome {
+            case .failure: retryable = call.retry.transportFailures
+            case .success(let response): retryable = call.retry.retries(response.status)
             }
             guard retryable, self.retry.allowsRetry(afterAttempt: attempt) else {
                 return try outcome.get()

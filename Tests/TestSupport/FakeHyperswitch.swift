@@ -10,7 +10,7 @@ import Foundation
 /// ``idempotencyReuseCode``): Hyperswitch's own handling of an inbound key is undocumented, so the
 /// fake does what Stripe's idempotency layer does. Every request is recorded; failures and status
 /// changes can be scripted.
-public final class FakeHyperswitch: @unchecked Sendable {
+public final class FakeHyperswitch: FakeProvider, @unchecked Sendable {
     /// The code of the fake's answer to a reused `Idempotency-Key` with other parameters.
     public static let idempotencyReuseCode = "idempotency_key_reused"
 
@@ -85,18 +85,8 @@ public final class FakeHyperswitch: @unchecked Sendable {
         return fake
     }
 
-    /// Runs `body` with a started fake and shuts it down afterwards, also on failure.
-    public static func with<T>(_ body: (FakeHyperswitch) async throws -> T) async throws -> T {
-        let fake = try await Self.start()
-        do {
-            let result = try await body(fake)
-            await fake.shutdown()
-            return result
-        } catch {
-            await fake.shutdown()
-            throw error
-        }
-    }
+    /// A fake with the default keys, for ``FakeProvider/with(_:)``.
+    public static func started() async throws -> FakeHyperswitch { try await Self.start() }
 
     /// `http://127.0.0.1:<port>`: the value for `HYPERSWITCH_URL`.
     public var url: URL { self.server!.url }
@@ -109,11 +99,6 @@ public final class FakeHyperswitch: @unchecked Sendable {
 
     /// Every request received, in order (also refused ones).
     public var requests: [FakeHTTPRequest] { self.withState { $0.requests } }
-
-    /// The requests with this method and path.
-    public func requests(_ method: String, _ path: String) -> [FakeHTTPRequest] {
-        self.requests.filter { $0.method == method && $0.path == path }
-    }
 
     public var payments: [Payment] { self.withState { Array($0.payments.values) } }
     public func payment(_ id: String) -> Payment? { self.withState { $0.payments[id] } }
