@@ -31,6 +31,8 @@ public struct AppServices: Sendable {
     public let uploads: UploadService
     /// Payments and refunds, when `HYPERSWITCH_*` is configured (on the shared `httpClient`).
     public let hyperswitch: HyperswitchClient?
+    /// Seller transfers and reversals, when `STRIPE_SECRET_KEY` is configured (on the shared `httpClient`).
+    public let stripe: StripeConnectClient?
     public let logger: Logger
     /// Opens once this process has applied the migrations; workers wait for it.
     public let schemaReady = ReadinessGate()
@@ -72,6 +74,9 @@ public struct AppServices: Sendable {
         self.httpClient = httpClient
         self.hyperswitch = configuration.payments.hyperswitch.map {
             HyperswitchClient(baseURL: $0.baseURL, apiKey: $0.apiKey, httpClient: httpClient, logger: logger)
+        }
+        self.stripe = configuration.payments.stripe.map {
+            StripeConnectClient(baseURL: $0.baseURL, secretKey: $0.secretKey, httpClient: httpClient, logger: logger)
         }
         self.uploads = UploadService(
             configuration: IngestConfiguration(

@@ -75,6 +75,21 @@ struct PaymentSettingsTests {
     func wired() async throws {
         try await Self.withServices([:]) { services in
             #expect(services.hyperswitch == nil)
+            #expect(services.stripe == nil)
+        }
+        try await FakeStripe.with { fake in
+            try await Self.withServices(["STRIPE_SECRET_KEY": fake.secretKey, "STRIPE_URL": fake.url.absoluteString]) {
+                services in
+                let client = try #require(services.stripe)
+                let transfer = try await client.createTransfer(
+                    amountMinor: 10,
+                    currency: "usd",
+                    destination: "acct_wired",
+                    idempotencyKey: "wired"
+                )
+                #expect(fake.transfer(transfer.id) != nil)
+                #expect(services.hyperswitch == nil)
+            }
         }
         try await FakeHyperswitch.with { fake in
             let environment = [
