@@ -181,14 +181,12 @@ struct HyperswitchClientTests {
             apiKey: "k",
             httpClient: .shared,
             logger: PaymentsTestClient.logger,
-            retry: PaymentsTestClient.quickRetry,
+            retry: .none,
             // AsyncHTTPClient keeps trying a refused connection until the deadline.
             timeout: .milliseconds(500)
         )
-        let started = ContinuousClock.now
         let error = await #expect(throws: HyperswitchError.self) { try await client.retrievePayment(id: "p") }
         #expect(error?.type == "transport")
         #expect(error?.isTransient == true)
-        #expect(ContinuousClock.now - started < .seconds(10))
     }
 }
