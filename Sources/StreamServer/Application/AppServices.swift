@@ -4,6 +4,7 @@ import Database
 import Foundation
 import Ingest
 import Logging
+import Payments
 import ServiceLifecycle
 import SignedURL
 import Storage
@@ -28,6 +29,10 @@ public struct AppServices: Sendable {
     public let urlSecret: [UInt8]
     /// Resumable uploads (chunk API), assembled into `store`.
     public let uploads: UploadService
+    /// Payments and refunds, when `HYPERSWITCH_*` is configured (on the shared `httpClient`).
+    public let hyperswitch: HyperswitchClient?
+    /// Seller transfers and reversals, when `STRIPE_SECRET_KEY` is configured (on the shared `httpClient`).
+    public let stripe: StripeConnectClient?
     public let logger: Logger
     /// Opens once this process has applied the migrations; workers wait for it.
     public let schemaReady = ReadinessGate()
@@ -67,6 +72,12 @@ public struct AppServices: Sendable {
             throw error
         }
         self.httpClient = httpClient
+        self.hyperswitch = configuration.payments.hyperswitch.map {
+            HyperswitchClient(baseURL: $0.baseURL, apiKey: $0.apiKey, httpClient: httpClient, logger: logger)
+        }
+        self.stripe = configuration.payments.stripe.map {
+            StripeConnectClient(baseURL: $0.baseURL, secretKey: $0.secretKey, httpClient: httpClient, logger: logger)
+        }
         self.uploads = UploadService(
             configuration: IngestConfiguration(
                 dataDirectory: configuration.dataDirectory,
