@@ -102,6 +102,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "Subscription",
+            dependencies: ["Database", logging, serviceLifecycle, sqlKit],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "VezaAPI", swiftSettings: swiftSettings),
         .target(
             name: "VezaClient",
@@ -146,6 +151,11 @@ let package = Package(
             dependencies: [
                 "Catalog", "Database", "Retry", "Storage", "TestSupport", "Transcode", logging, nio("NIOCore"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "SubscriptionTests",
+            dependencies: ["Database", "Subscription", "TestSupport"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
