@@ -93,7 +93,7 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib", "Catalog", "Database", "Ingest", "SignedURL", "Storage", "Transcode", "VezaAPI",
+                "CZlib", "Catalog", "Database", "Ingest", "SignedURL", "Storage", "Subscription", "Transcode", "VezaAPI",
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
                 .product(name: "CoreMetrics", package: "swift-metrics"),

@@ -28,6 +28,9 @@ public struct PaymentEventProcessor: Sendable {
         self.logger = logger
     }
 
+    /// Whether a provider is configured (without one, paid plans and webhooks are unavailable).
+    public var hasProvider: Bool { self.provider != nil }
+
     /// What became of an event.
     public enum Outcome: Sendable, Equatable {
         /// Recorded before: nothing done.
