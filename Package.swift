@@ -69,6 +69,11 @@ let package = Package(
         ),
         .target(name: "Catalog", dependencies: ["Database", sqlKit], swiftSettings: swiftSettings),
         .target(
+            name: "Payments",
+            dependencies: ["Retry", "SignedURL", asyncHTTPClient, crypto, logging, nio("NIOCore"), nio("NIOHTTP1")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "Ingest",
             dependencies: [
                 "Catalog", "Database", "Storage", crypto, logging, nio("NIOCore"), serviceLifecycle, sqlKit,
@@ -93,7 +98,8 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib", "Catalog", "Database", "Ingest", "SignedURL", "Storage", "Subscription", "Transcode", "VezaAPI",
+                "CZlib", "Catalog", "Database", "Ingest", "Payments", "SignedURL", "Storage", "Subscription", "Transcode",
+                "VezaAPI",
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
@@ -128,8 +134,16 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Database", "SignedURL", "Storage", asyncHTTPClient, logging, sqlKit],
+            dependencies: [
+                "Database", "SignedURL", "Storage", asyncHTTPClient, crypto, logging, nio("NIOCore"), nio("NIOHTTP1"),
+                nio("NIOPosix"), sqlKit,
+            ],
             path: "Tests/TestSupport",
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "PaymentsTests",
+            dependencies: ["Payments", "Retry", "TestSupport", asyncHTTPClient, crypto, logging, nio("NIOCore")],
             swiftSettings: swiftSettings
         ),
         .testTarget(name: "SignedURLTests", dependencies: ["SignedURL", crypto], swiftSettings: swiftSettings),
@@ -175,8 +189,9 @@ let package = Package(
         .testTarget(
             name: "StreamServerTests",
             dependencies: [
-                "Catalog", "Database", "Retry", "SignedURL", "Storage", "StreamServer", "TestSupport", "Transcode",
-                "VezaAPI", asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"),
+                "Catalog", "Database", "Payments", "Retry", "SignedURL", "Storage", "StreamServer", "TestSupport",
+                "Transcode",
+                "VezaAPI", asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"), sqlKit,
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import SignedURL
+import Subscription
 
 /// What a `veza` process runs.
 public enum ProcessRole: Sendable, Equatable {
@@ -111,6 +112,15 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
     router.addRoutes(UploadsController(uploads: components.uploads).endpoints, atPath: "api/v1")
     router.addRoutes(
         SubscriptionsController(service: components.subscriptions, gate: components.featureGate).endpoints,
+        atPath: "api/v1"
+    )
+    router.addRoutes(
+        HyperswitchWebhookController(
+            secret: components.configuration.payments.hyperswitch?.webhookSecret,
+            subscriptions: components.paymentEvents,
+            events: WebhookEventLog(database: components.database),
+            logger: components.logger
+        ).endpoints,
         atPath: "api/v1"
     )
     return router

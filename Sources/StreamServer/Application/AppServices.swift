@@ -4,6 +4,7 @@ import Database
 import Foundation
 import Ingest
 import Logging
+import Payments
 import ServiceLifecycle
 import SignedURL
 import Storage
@@ -29,7 +30,9 @@ public struct AppServices: Sendable {
     public let urlSecret: [UInt8]
     /// Resumable uploads (chunk API), assembled into `store`.
     public let uploads: UploadService
-    /// Plans, subscriptions, invoices; paid plans need ``subscriptionProvider``.
+    /// Payments and refunds, when `HYPERSWITCH_*` is configured (on the shared `httpClient`).
+    public let hyperswitch: HyperswitchClient?
+    /// Plans, subscriptions, invoices; paid plans need ``hyperswitch``.
     public let subscriptions: SubscriptionService
     /// Applies payment webhooks (and the reconciler's synthetic ones) to subscriptions.
     public let paymentEvents: PaymentEventProcessor
@@ -75,6 +78,9 @@ public struct AppServices: Sendable {
             throw error
         }
         self.httpClient = httpClient
+        self.hyperswitch = configuration.payments.hyperswitch.map {
+            HyperswitchClient(baseURL: $0.baseURL, apiKey: $0.apiKey, httpClient: httpClient, logger: logger)
+        }
         self.uploads = UploadService(
             configuration: IngestConfiguration(
                 dataDirectory: configuration.dataDirectory,
@@ -86,15 +92,10 @@ public struct AppServices: Sendable {
             store: self.store,
             logger: logger
         )
-        let provider = Self.subscriptionProvider()
+        let provider = self.hyperswitch.map { HyperswitchSubscriptionProvider(client: $0) }
         self.subscriptions = SubscriptionService(database: self.database, provider: provider, logger: logger)
         self.paymentEvents = PaymentEventProcessor(database: self.database, provider: provider, logger: logger)
         self.featureGate = FeatureGate(database: self.database, grace: configuration.subscription.grace)
-    }
-
-    /// The payment provider the subscriptions use, if one is configured.
-    static func subscriptionProvider() -> (any SubscriptionPaymentProvider)? {
-        nil
     }
 
     /// One reconciliation pass (`veza reconcile`), summarised for the operator.

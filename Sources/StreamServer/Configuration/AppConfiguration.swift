@@ -53,6 +53,8 @@ public struct AppConfiguration: Sendable {
     public var jobLeaseSeconds: Int = 60
     /// `CORS_ALLOW_ORIGIN`: the origin browser players load from (`*` by default).
     public var corsAllowOrigin: String = "*"
+    /// `HYPERSWITCH_*` and `STRIPE_*`: the payment providers, when configured.
+    public var payments = PaymentSettings()
     /// `RECONCILE_*`, `SUBSCRIPTION_*`.
     public var subscription: SubscriptionSettings
 
@@ -142,6 +144,7 @@ public struct AppConfiguration: Sendable {
             }
             self.corsAllowOrigin = origin
         }
+        self.payments = try PaymentSettings(env)
         if let raw = env["LOG_LEVEL"] {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(raw.lowercased()) else {

@@ -89,12 +89,9 @@ struct CheckoutTests {
             #expect(try await M.count(components, "webhook_events") == 0)
 
             let junk = Array("{\"event_id\": 12, not json".utf8)
-            let malformed = FakeHyperswitchWebhook(
-                eventID: "x",
-                eventType: "x",
-                body: junk,
-                signature: FakeHyperswitch.sign(junk, secret: fake.webhookSecret)
-            )
+            var malformed = genuine
+            malformed.body = junk
+            malformed.signature = FakeHyperswitch.sign(junk, secret: fake.webhookSecret)
             answer = try await M.deliver(malformed, client)
             #expect(answer.status == .badRequest)
             #expect(answer.errorCode != nil)
