@@ -189,8 +189,8 @@ let package = Package(
         .testTarget(
             name: "StreamServerTests",
             dependencies: [
-                "Catalog", "Database", "Payments", "Retry", "SignedURL", "Storage", "StreamServer", "TestSupport",
-                "Transcode",
+                "Catalog", "Database", "Payments", "Retry", "SignedURL", "Storage", "StreamServer", "Subscription",
+                "TestSupport", "Transcode",
                 "VezaAPI", asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"), sqlKit,
             ],
             swiftSettings: swiftSettings

@@ -106,6 +106,17 @@ public struct AppServices: Sendable {
             + "\(report.requested) payment(s) requested, \(report.failed) left for the next pass"
     }
 
+    /// Trial ends, renewals, grace expiry, scheduled downgrades and cancellations.
+    public var subscriptionSweeper: SubscriptionSweeper {
+        SubscriptionSweeper(
+            service: self.subscriptions,
+            grace: self.configuration.subscription.grace,
+            interval: self.configuration.subscription.sweepInterval,
+            readiness: self.schemaReady,
+            logger: self.logger
+        )
+    }
+
     /// Finishes checkouts whose webhook never came (also `veza reconcile`).
     public var paymentReconciler: PaymentReconciler {
         PaymentReconciler(
@@ -166,13 +177,7 @@ public struct AppServices: Sendable {
         [
             UploadJanitor(uploads: self.uploads, readiness: self.schemaReady, logger: self.logger),
             self.paymentReconciler,
-            SubscriptionSweeper(
-                service: self.subscriptions,
-                grace: self.configuration.subscription.grace,
-                interval: self.configuration.subscription.sweepInterval,
-                readiness: self.schemaReady,
-                logger: self.logger
-            ),
+            self.subscriptionSweeper,
         ]
     }
 
