@@ -5,7 +5,10 @@ import Foundation
 public protocol SubscriptionPaymentProvider: Sendable {
     /// Asks for a payment. `idempotencyKey` is explicit at every call: a retried call with the
     /// same key (and the same `paymentID`) returns the existing payment instead of a second one.
-    func createPayment(_ request: SubscriptionPaymentRequest, idempotencyKey: String) async throws
+    func createPayment(
+        _ request: SubscriptionPaymentRequest,
+        idempotencyKey: String
+    ) async throws
         -> SubscriptionProviderPayment
     /// Reads a payment's current state (the truth a webhook only hints at).
     func retrievePayment(id: String) async throws -> SubscriptionProviderPayment
@@ -20,7 +23,8 @@ public struct SubscriptionPaymentRequest: Sendable, Equatable {
     public var customerID: String
     public var metadata: [String: String]
 
-    public init(paymentID: String, amountMinor: Int64, currency: String, customerID: String, metadata: [String: String]) {
+    public init(paymentID: String, amountMinor: Int64, currency: String, customerID: String, metadata: [String: String])
+    {
         self.paymentID = paymentID
         self.amountMinor = amountMinor
         self.currency = currency

@@ -71,7 +71,11 @@ struct SubscriptionRepository: Sendable {
     }
 
     /// The user's live subscription (at most one, by the unique index), if any.
-    func live(userID: UUID, lock: Bool = false, on connection: (any SQLDatabase)? = nil) async throws
+    func live(
+        userID: UUID,
+        lock: Bool = false,
+        on connection: (any SQLDatabase)? = nil
+    ) async throws
         -> UserSubscription?
     {
         try await (connection ?? self.database.sql).raw(

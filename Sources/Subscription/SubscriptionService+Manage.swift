@@ -21,7 +21,12 @@ extension SubscriptionService {
 
     /// Changes plan or cycle of the live subscription: a higher plan (or any paid plan from free)
     /// is an upgrade, invoiced now and switched when paid; anything else waits for the period end.
-    public func change(userID: UUID, planID: String?, cycle: BillingCycle?, now: Date = Date()) async throws
+    public func change(
+        userID: UUID,
+        planID: String?,
+        cycle: BillingCycle?,
+        now: Date = Date()
+    ) async throws
         -> Checkout
     {
         guard let live = try await self.subscriptions.live(userID: userID) else { throw SubscriptionError.notFound }
@@ -109,7 +114,11 @@ extension SubscriptionService {
     }
 
     /// Whether the user may send tracks to distribution, with a reason they can act on.
-    public func distributionEligibility(userID: UUID, gate: FeatureGate, now: Date = Date()) async throws
+    public func distributionEligibility(
+        userID: UUID,
+        gate: FeatureGate,
+        now: Date = Date()
+    ) async throws
         -> (eligible: Bool, reason: String)
     {
         if try await gate.can(userID, .distribution, now: now) { return (true, "eligible") }

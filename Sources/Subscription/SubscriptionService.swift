@@ -52,7 +52,12 @@ public struct SubscriptionService: Sendable {
     ///
     /// A retry of the same request while that checkout is pending answers the same subscription
     /// and payment; any other live subscription answers ``SubscriptionError/alreadySubscribed``.
-    public func subscribe(userID: UUID, planID: String, cycle: BillingCycle, now: Date = Date()) async throws
+    public func subscribe(
+        userID: UUID,
+        planID: String,
+        cycle: BillingCycle,
+        now: Date = Date()
+    ) async throws
         -> Checkout
     {
         let plan = try await self.plan(planID)
@@ -172,7 +177,8 @@ public struct SubscriptionService: Sendable {
         case .failed:
             let now = Date()
             let replacement = try await self.database.transaction { connection -> Invoice? in
-                guard let locked = try await self.invoices.find(paymentID: invoice.paymentID, lock: true, on: connection),
+                guard
+                    let locked = try await self.invoices.find(paymentID: invoice.paymentID, lock: true, on: connection),
                     try await self.ledger.moveInvoice(locked, .paymentFailed, now: now, on: connection) != nil
                 else { return nil }
                 return try await self.ledger.createInvoice(

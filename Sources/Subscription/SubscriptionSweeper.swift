@@ -42,11 +42,12 @@ public struct SubscriptionSweeper: Service {
             guard let event = try await self.event(for: subscription) else { continue }
             let applied = try await self.service.database.transaction { connection -> SubscriptionLedger.Applied? in
                 // Re-read under the lock: a webhook or a user may have moved it since the query.
-                guard let locked = try await self.service.subscriptions.find(
-                    id: subscription.id,
-                    lock: true,
-                    on: connection
-                ), locked.status == subscription.status, locked.updatedAt == subscription.updatedAt
+                guard
+                    let locked = try await self.service.subscriptions.find(
+                        id: subscription.id,
+                        lock: true,
+                        on: connection
+                    ), locked.status == subscription.status, locked.updatedAt == subscription.updatedAt
                 else { return nil }
                 return try await self.service.ledger.apply(
                     event,

@@ -48,7 +48,12 @@ let allowedTransitions: [Row] = {
         ),
         Row(from: .active, event: .paymentFailed(.upgrade), to: .active, effects: []),
         Row(from: .trialing, event: .trialEnded, to: .pendingPayment, effects: [.createInvoice(.initial)]),
-        Row(from: .active, event: .periodEnded(.renew), to: .pastDue, effects: [.startGrace, .createInvoice(.renewal)]),
+        Row(
+            from: .active,
+            event: .periodEnded(.renew),
+            to: .pastDue,
+            effects: [.startGrace, .createInvoice(.renewal)]
+        ),
         Row(from: .active, event: .periodEnded(.cancel), to: .canceled, effects: [.voidPendingInvoices]),
         Row(
             from: .active,
@@ -65,7 +70,9 @@ let allowedTransitions: [Row] = {
     ]
     for state in [SubscriptionStatus.trialing, .pendingPayment, .pastDue] {
         for paid in [true, false] {
-            rows.append(Row(from: state, event: .cancel(paidPeriod: paid), to: .canceled, effects: [.voidPendingInvoices]))
+            rows.append(
+                Row(from: state, event: .cancel(paidPeriod: paid), to: .canceled, effects: [.voidPendingInvoices])
+            )
         }
     }
     return rows
@@ -142,8 +149,16 @@ struct FeatureGateRuleTests {
         case .pastDue: expected = (true, false, false)
         case .pendingPayment, .canceled, .expired: expected = (false, false, false)
         }
-        #expect(FeatureGate.grants(status: status, pastDueSince: within, now: Self.now, grace: Self.grace) == expected.within)
-        #expect(FeatureGate.grants(status: status, pastDueSince: beyond, now: Self.now, grace: Self.grace) == expected.beyond)
-        #expect(FeatureGate.grants(status: status, pastDueSince: nil, now: Self.now, grace: Self.grace) == expected.none)
+        #expect(
+            FeatureGate.grants(status: status, pastDueSince: within, now: Self.now, grace: Self.grace)
+                == expected.within
+        )
+        #expect(
+            FeatureGate.grants(status: status, pastDueSince: beyond, now: Self.now, grace: Self.grace)
+                == expected.beyond
+        )
+        #expect(
+            FeatureGate.grants(status: status, pastDueSince: nil, now: Self.now, grace: Self.grace) == expected.none
+        )
     }
 }

@@ -6,7 +6,10 @@ import Subscription
 struct HyperswitchSubscriptionProvider: SubscriptionPaymentProvider {
     let client: HyperswitchClient
 
-    func createPayment(_ request: SubscriptionPaymentRequest, idempotencyKey: String) async throws
+    func createPayment(
+        _ request: SubscriptionPaymentRequest,
+        idempotencyKey: String
+    ) async throws
         -> SubscriptionProviderPayment
     {
         Self.payment(

@@ -54,7 +54,12 @@ struct HyperswitchWebhookController: Sendable {
             throw APIError(.contentTooLarge, code: "payload_too_large", message: "webhook bodies are at most 1 MiB")
         }
         let bytes = Array(body.readableBytesView)
-        guard HyperswitchWebhook.verify(body: bytes, signatureHeader: request.headers[Self.signatureField], secret: secret)
+        guard
+            HyperswitchWebhook.verify(
+                body: bytes,
+                signatureHeader: request.headers[Self.signatureField],
+                secret: secret
+            )
         else {
             throw APIError(
                 .unauthorized,

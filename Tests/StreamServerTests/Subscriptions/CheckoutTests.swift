@@ -14,7 +14,10 @@ import Testing
 struct CheckoutTests {
     typealias M = MoneyTestApp
 
-    @Test("creator: pending_payment with one keyed payment, retry-safe, active only by the signed webhook", arguments: DatabaseEngine.allCases)
+    @Test(
+        "creator: pending_payment with one keyed payment, retry-safe, active only by the signed webhook",
+        arguments: DatabaseEngine.allCases
+    )
     func creatorCheckout(engine: DatabaseEngine) async throws {
         try await M.with(engine) { components, client, fake in
             let fake = try #require(fake)
@@ -66,12 +69,17 @@ struct CheckoutTests {
         }
     }
 
-    @Test("a bad or missing signature is 401 and changes nothing; malformed JSON with a good one is 400", arguments: DatabaseEngine.allCases)
+    @Test(
+        "a bad or missing signature is 401 and changes nothing; malformed JSON with a good one is 400",
+        arguments: DatabaseEngine.allCases
+    )
     func signatures(engine: DatabaseEngine) async throws {
         try await M.with(engine) { components, client, fake in
             let fake = try #require(fake)
             let user = try await M.Caller.make()
-            let paymentID = try #require(try await M.subscribe(client, user, plan: "creator").payment?["payment_id"] as? String)
+            let paymentID = try #require(
+                try await M.subscribe(client, user, plan: "creator").payment?["payment_id"] as? String
+            )
             fake.setPaymentStatus(paymentID, "succeeded")
             var webhook = try #require(fake.webhook(forPayment: paymentID))
             let genuine = webhook
@@ -83,7 +91,10 @@ struct CheckoutTests {
             #expect(try await M.deliver(webhook, client).status == .unauthorized)
             // The signature of another body: the bytes are what is signed.
             var tampered = genuine
-            tampered.body = Array(String(decoding: genuine.body, as: UTF8.self).replacingOccurrences(of: "succeeded", with: "succeedeD").utf8)
+            tampered.body = Array(
+                String(decoding: genuine.body, as: UTF8.self).replacingOccurrences(of: "succeeded", with: "succeedeD")
+                    .utf8
+            )
             #expect(try await M.deliver(tampered, client).status == .unauthorized)
             #expect(try await M.statuses(components, user.id) == ["pending_payment"])
             #expect(try await M.count(components, "webhook_events") == 0)
@@ -110,7 +121,10 @@ struct CheckoutTests {
         }
     }
 
-    @Test("without a provider, paid plans are 503 and nothing is created; free still works", arguments: DatabaseEngine.allCases)
+    @Test(
+        "without a provider, paid plans are 503 and nothing is created; free still works",
+        arguments: DatabaseEngine.allCases
+    )
     func noProvider(engine: DatabaseEngine) async throws {
         try await M.with(engine, provider: false) { components, client, _ in
             let user = try await M.Caller.make()
@@ -153,7 +167,12 @@ struct CheckoutTests {
                 #expect(answer.status == status, "\(body ?? "nil")")
                 #expect(answer.errorCode != nil)
             }
-            let anonymous = try await M.call(client, .post, "/api/v1/subscriptions/subscribe", json: #"{"plan":"free"}"#)
+            let anonymous = try await M.call(
+                client,
+                .post,
+                "/api/v1/subscriptions/subscribe",
+                json: #"{"plan":"free"}"#
+            )
             #expect(anonymous.status == .unauthorized)
             #expect(try await M.count(components, "subscriptions") == 0)
             #expect(fake?.payments.isEmpty == true)
@@ -175,7 +194,11 @@ struct CheckoutTests {
             #expect(trial.payment == nil)
             #expect(fake.payments.isEmpty)
             #expect(try await M.count(components, "invoices") == 0)
-            #expect(Set(try await M.mine(client, user).json["features"] as? [String] ?? []) == ["sell", "distribution", "hifi"])
+            #expect(
+                Set(try await M.mine(client, user).json["features"] as? [String] ?? []) == [
+                    "sell", "distribution", "hifi",
+                ]
+            )
 
             #expect(try await M.call(client, .post, "/api/v1/subscriptions/cancel", as: user).status == .ok)
             #expect((try await M.mine(client, user).json["features"] as? [String]) == [])
@@ -188,7 +211,10 @@ struct CheckoutTests {
         }
     }
 
-    @Test("complete/{id} resumes the same payment; a new one only after the old failed; 409 otherwise", arguments: DatabaseEngine.allCases)
+    @Test(
+        "complete/{id} resumes the same payment; a new one only after the old failed; 409 otherwise",
+        arguments: DatabaseEngine.allCases
+    )
     func complete(engine: DatabaseEngine) async throws {
         try await M.with(engine) { components, client, fake in
             let fake = try #require(fake)
@@ -203,7 +229,10 @@ struct CheckoutTests {
             #expect(fake.payments.count == 1)
 
             let stranger = try await M.Caller.make()
-            #expect(try await M.call(client, .post, "/api/v1/subscriptions/complete/\(id)", as: stranger).status == .notFound)
+            #expect(
+                try await M.call(client, .post, "/api/v1/subscriptions/complete/\(id)", as: stranger).status
+                    == .notFound
+            )
 
             // The provider says the payment failed before its webhook came: a fresh payment.
             fake.setPaymentStatus(paymentID, "failed")

@@ -45,7 +45,9 @@ struct LifecycleTests {
 
     static func activeCreator(_ client: any TestClientProtocol, _ fake: FakeHyperswitch) async throws -> M.Caller {
         let user = try await M.Caller.make()
-        let payment = try #require(try await M.subscribe(client, user, plan: "creator").payment?["payment_id"] as? String)
+        let payment = try #require(
+            try await M.subscribe(client, user, plan: "creator").payment?["payment_id"] as? String
+        )
         try await M.settle(payment, "succeeded", fake: fake, client: client)
         return user
     }
@@ -54,12 +56,21 @@ struct LifecycleTests {
         Set(try await M.mine(client, user).json["features"] as? [String] ?? ["?"])
     }
 
-    @Test("upgrade takes effect on payment; downgrade at the period end; unpaid renewal → past_due → expired", arguments: DatabaseEngine.allCases)
+    @Test(
+        "upgrade takes effect on payment; downgrade at the period end; unpaid renewal → past_due → expired",
+        arguments: DatabaseEngine.allCases
+    )
     func changeRenewAndExpire(engine: DatabaseEngine) async throws {
         try await M.with(engine) { components, client, fake in
             let fake = try #require(fake)
             let user = try await Self.activeCreator(client, fake)
-            let change = try await M.call(client, .post, "/api/v1/subscriptions/change", as: user, json: #"{"plan":"premium"}"#)
+            let change = try await M.call(
+                client,
+                .post,
+                "/api/v1/subscriptions/change",
+                as: user,
+                json: #"{"plan":"premium"}"#
+            )
             #expect(change.status == .ok)
             let upgradePayment = try #require(change.payment?["payment_id"] as? String)
             #expect(fake.payment(upgradePayment)?.amount == 1999)
@@ -69,7 +80,13 @@ struct LifecycleTests {
             #expect(try await Self.row(components, user).plan_id == "premium")
             #expect(try await Self.features(client, user).contains("hifi"))
 
-            let down = try await M.call(client, .post, "/api/v1/subscriptions/change", as: user, json: #"{"plan":"creator"}"#)
+            let down = try await M.call(
+                client,
+                .post,
+                "/api/v1/subscriptions/change",
+                as: user,
+                json: #"{"plan":"creator"}"#
+            )
             #expect(down.status == .ok)
             #expect(down.payment == nil)
             var row = try await Self.row(components, user)
@@ -102,7 +119,15 @@ struct LifecycleTests {
             let fake = try #require(fake)
             let user = try await Self.activeCreator(client, fake)
             let end = try #require(try await Self.row(components, user).current_period_end)
-            #expect(try await M.call(client, .post, "/api/v1/subscriptions/change", as: user, json: #"{"billing_cycle":"yearly"}"#).status == .ok)
+            #expect(
+                try await M.call(
+                    client,
+                    .post,
+                    "/api/v1/subscriptions/change",
+                    as: user,
+                    json: #"{"billing_cycle":"yearly"}"#
+                ).status == .ok
+            )
             #expect(try await components.subscriptionSweeper.sweepOnce(now: end.addingTimeInterval(60)) == 1)
             let renewal = try await Self.latestPayment(components, user, kind: "renewal")
             #expect(fake.payment(renewal)?.amount == 9900)
@@ -115,7 +140,10 @@ struct LifecycleTests {
         }
     }
 
-    @Test("cancel keeps the paid period, reactivate takes it back, the period end cancels", arguments: DatabaseEngine.allCases)
+    @Test(
+        "cancel keeps the paid period, reactivate takes it back, the period end cancels",
+        arguments: DatabaseEngine.allCases
+    )
     func cancelAtPeriodEnd(engine: DatabaseEngine) async throws {
         try await M.with(engine) { components, client, fake in
             let fake = try #require(fake)

@@ -141,7 +141,9 @@ enum MoneyTestApp {
         request.headers.add(name: "Content-Type", value: "application/json")
         request.headers.add(name: "Idempotency-Key", value: id)
         request.body = .bytes(
-            ByteBuffer(string: #"{"payment_id":"\#(id)","amount":500,"currency":"USD","customer_id":"c","confirm":false}"#)
+            ByteBuffer(
+                string: #"{"payment_id":"\#(id)","amount":500,"currency":"USD","customer_id":"c","confirm":false}"#
+            )
         )
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
         #expect(response.status == .ok)

@@ -35,7 +35,8 @@ struct PlanAccessTests {
         let prefix = try #require(track.hlsPrefix)
         _ = try await components.store.put(key: prefix + "master.m3u8", body: .bytes(Array(Self.master.utf8)))
         for rung in ["aac_64k", "aac_128k", "aac_256k"] {
-            let media = "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:6.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n"
+            let media =
+                "#EXTM3U\n#EXT-X-TARGETDURATION:6\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:6.0,\nseg_00001.m4s\n#EXT-X-ENDLIST\n"
             _ = try await components.store.put(key: prefix + rung + "/index.m3u8", body: .bytes(Array(media.utf8)))
             _ = try await components.store.put(key: prefix + rung + "/seg_00001.m4s", body: .bytes([0, 1, 2, 3]))
         }
@@ -84,7 +85,10 @@ struct PlanAccessTests {
         )
     }
 
-    @Test("no route grants hifi, sell or distribution to pending_payment, expired, canceled or free users", arguments: DatabaseEngine.allCases)
+    @Test(
+        "no route grants hifi, sell or distribution to pending_payment, expired, canceled or free users",
+        arguments: DatabaseEngine.allCases
+    )
     func table(engine: DatabaseEngine) async throws {
         try await M.with(engine) { components, client, fake in
             let fake = try #require(fake)
@@ -93,10 +97,15 @@ struct PlanAccessTests {
             let pending = try await M.Caller.make()
             _ = try await M.subscribe(client, pending, plan: "premium", cycle: "yearly")
             _ = try await M.call(client, .post, "/api/v1/subscriptions/cancel", as: pending)  // uses up the trial
-            #expect(try await M.subscribe(client, pending, plan: "premium").subscription?["status"] as? String == "pending_payment")
+            #expect(
+                try await M.subscribe(client, pending, plan: "premium").subscription?["status"] as? String
+                    == "pending_payment"
+            )
 
             let expired = try await M.Caller.make()
-            let expiredPayment = try #require(try await M.subscribe(client, expired, plan: "creator").payment?["payment_id"] as? String)
+            let expiredPayment = try #require(
+                try await M.subscribe(client, expired, plan: "creator").payment?["payment_id"] as? String
+            )
             try await M.settle(expiredPayment, "failed", fake: fake, client: client)
 
             let canceled = try await M.Caller.make()
@@ -108,17 +117,24 @@ struct PlanAccessTests {
             let nobody = try await M.Caller.make()
 
             let creator = try await M.Caller.make()
-            let creatorPayment = try #require(try await M.subscribe(client, creator, plan: "creator").payment?["payment_id"] as? String)
+            let creatorPayment = try #require(
+                try await M.subscribe(client, creator, plan: "creator").payment?["payment_id"] as? String
+            )
             try await M.settle(creatorPayment, "succeeded", fake: fake, client: client)
 
             let premium = try await M.Caller.make()
             _ = try await M.subscribe(client, premium, plan: "premium")
             _ = try await M.call(client, .post, "/api/v1/subscriptions/cancel", as: premium)
-            let premiumPayment = try #require(try await M.subscribe(client, premium, plan: "premium").payment?["payment_id"] as? String)
+            let premiumPayment = try #require(
+                try await M.subscribe(client, premium, plan: "premium").payment?["payment_id"] as? String
+            )
             try await M.settle(premiumPayment, "succeeded", fake: fake, client: client)
 
             let trialing = try await M.Caller.make()
-            #expect(try await M.subscribe(client, trialing, plan: "premium").subscription?["status"] as? String == "trialing")
+            #expect(
+                try await M.subscribe(client, trialing, plan: "premium").subscription?["status"] as? String
+                    == "trialing"
+            )
 
             let owner = M.Caller(
                 identity: .init(userID: ownerID, role: .user),
@@ -126,8 +142,22 @@ struct PlanAccessTests {
             )
             let admin = try await M.Caller.make(role: .admin)
 
-            let none = Access(masterListsHiFi: false, hifiPlaylist: 403, hifiSegment: 403, standardPlaylist: 200, features: [], distribution: false)
-            let all = Access(masterListsHiFi: true, hifiPlaylist: 200, hifiSegment: 200, standardPlaylist: 200, features: ["sell", "distribution", "hifi"], distribution: true)
+            let none = Access(
+                masterListsHiFi: false,
+                hifiPlaylist: 403,
+                hifiSegment: 403,
+                standardPlaylist: 200,
+                features: [],
+                distribution: false
+            )
+            let all = Access(
+                masterListsHiFi: true,
+                hifiPlaylist: 200,
+                hifiSegment: 200,
+                standardPlaylist: 200,
+                features: ["sell", "distribution", "hifi"],
+                distribution: true
+            )
             var creatorAccess = none
             creatorAccess.features = ["sell", "distribution"]
             creatorAccess.distribution = true

@@ -18,14 +18,19 @@ struct WebhookDeliveryTests {
         var paid_at: Date?
     }
 
-    @Test("1000 concurrent deliveries shuffled with a payment_failed leave one active subscription, paid_at stamped once", arguments: DatabaseEngine.allCases)
+    @Test(
+        "1000 concurrent deliveries shuffled with a payment_failed leave one active subscription, paid_at stamped once",
+        arguments: DatabaseEngine.allCases
+    )
     func storm(engine: DatabaseEngine) async throws {
         try await M.with(engine, live: true) { components, client, fake in
             let fake = try #require(fake)
             let port = try #require(client.port)
             let url = try #require(URL(string: "http://127.0.0.1:\(port)/api/v1/webhooks/hyperswitch"))
             let user = try await M.Caller.make()
-            let paymentID = try #require(try await M.subscribe(client, user, plan: "creator").payment?["payment_id"] as? String)
+            let paymentID = try #require(
+                try await M.subscribe(client, user, plan: "creator").payment?["payment_id"] as? String
+            )
 
             let failed = try #require(fake.webhook(forPayment: paymentID, eventType: "payment_failed"))
             fake.setPaymentStatus(paymentID, "succeeded")
@@ -48,7 +53,10 @@ struct WebhookDeliveryTests {
                 return results
             }
             #expect(statuses.count == 1001)
-            #expect(statuses.allSatisfy { $0 == 200 }, "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))")
+            #expect(
+                statuses.allSatisfy { $0 == 200 },
+                "\(Dictionary(grouping: statuses, by: { $0 }).mapValues(\.count))"
+            )
 
             #expect(try await M.statuses(components, user.id) == ["active"])
             let invoices = try await components.database.sql.raw(
@@ -74,7 +82,9 @@ struct WebhookDeliveryTests {
         try await M.with(engine) { components, client, fake in
             let fake = try #require(fake)
             let user = try await M.Caller.make()
-            let paymentID = try #require(try await M.subscribe(client, user, plan: "creator").payment?["payment_id"] as? String)
+            let paymentID = try #require(
+                try await M.subscribe(client, user, plan: "creator").payment?["payment_id"] as? String
+            )
             #expect(try await M.settle(paymentID, "failed", fake: fake, client: client).status == .ok)
             #expect(try await M.statuses(components, user.id) == ["expired"])
             #expect((try await M.mine(client, user).json["features"] as? [String]) == [])
@@ -85,16 +95,23 @@ struct WebhookDeliveryTests {
         }
     }
 
-    @Test("reconciliation activates a stuck checkout the provider says is paid, and leaves it on provider errors", arguments: DatabaseEngine.allCases)
+    @Test(
+        "reconciliation activates a stuck checkout the provider says is paid, and leaves it on provider errors",
+        arguments: DatabaseEngine.allCases
+    )
     func reconcile(engine: DatabaseEngine) async throws {
         try await M.with(engine) { components, client, fake in
             let fake = try #require(fake)
             let paid = try await M.Caller.make()
             let stuck = try await M.Caller.make()
-            let paidPayment = try #require(try await M.subscribe(client, paid, plan: "creator").payment?["payment_id"] as? String)
+            let paidPayment = try #require(
+                try await M.subscribe(client, paid, plan: "creator").payment?["payment_id"] as? String
+            )
             _ = try await M.subscribe(client, stuck, plan: "premium", cycle: "yearly")  // trialing: nothing to reconcile
             _ = try await M.call(client, .post, "/api/v1/subscriptions/cancel", as: stuck)
-            let stuckPayment = try #require(try await M.subscribe(client, stuck, plan: "premium").payment?["payment_id"] as? String)
+            let stuckPayment = try #require(
+                try await M.subscribe(client, stuck, plan: "premium").payment?["payment_id"] as? String
+            )
             fake.setPaymentStatus(paidPayment, "succeeded")  // paid, but the webhook never came
             let later = Date().addingTimeInterval(3600)
 
