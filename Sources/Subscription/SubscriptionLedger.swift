@@ -128,6 +128,13 @@ struct SubscriptionLedger: Sendable {
             try await self.voidPendingInvoices(of: written.id, now: now, on: connection)
         }
         var invoice: Invoice?
+        if newInvoiceKind == .upgrade {
+            // A second upgrade replaces the first: only the latest asked-for plan can be paid.
+            for open in try await self.invoices.pending(subscriptionID: written.id, on: connection)
+            where open.kind == .upgrade {
+                _ = try await self.moveInvoice(open, .void, now: now, on: connection)
+            }
+        }
         if let kind = newInvoiceKind {
             invoice = try await self.createInvoice(kind, for: written, context: context, now: now, on: connection)
         }

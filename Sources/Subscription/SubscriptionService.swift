@@ -122,6 +122,12 @@ public struct SubscriptionService: Sendable {
     /// Asks the provider for an invoice's payment (idempotent: same key, same `payment_id`).
     func requestPayment(for invoice: Invoice, subscriptionID: UUID) async throws -> PaymentHandle {
         guard let provider = self.provider else { throw SubscriptionError.providerUnavailable }
+        // Sent to the provider (and echoed in its webhooks), so an operator can find our rows.
+        let providerTags = [
+            "kind": "subscription",
+            "subscription_id": subscriptionID.uuidString.lowercased(),
+            "invoice_id": invoice.id.uuidString.lowercased(),
+        ]
         let payment: SubscriptionProviderPayment
         do {
             payment = try await provider.createPayment(
@@ -130,11 +136,7 @@ public struct SubscriptionService: Sendable {
                     amountMinor: invoice.amountCents,
                     currency: invoice.currency.uppercased(),
                     customerID: invoice.userID.uuidString.lowercased(),
-                    metadata: [
-                        "kind": "subscription",
-                        "subscription_id": subscriptionID.uuidString.lowercased(),
-                        "invoice_id": invoice.id.uuidString.lowercased(),
-                    ]
+                    metadata: providerTags
                 ),
                 idempotencyKey: invoice.idempotencyKey
             )
