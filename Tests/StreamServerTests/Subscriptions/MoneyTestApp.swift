@@ -16,13 +16,14 @@ enum MoneyTestApp {
     /// Runs `body` against the app; `provider: false` leaves Hyperswitch unconfigured.
     static func with(
         _ engine: DatabaseEngine,
+        store: StoreBackend = .local,
         provider: Bool = true,
         live: Bool = false,
         environment: [String: String] = [:],
         _ body: @Sendable (AppServices, any TestClientProtocol, FakeHyperswitch?) async throws -> Void
     ) async throws {
         guard provider else {
-            try await TestApp.with(engine, live: live, environment: environment) { components, client in
+            try await TestApp.with(engine, store: store, live: live, environment: environment) { components, client in
                 try await body(components, client, nil)
             }
             return
@@ -32,7 +33,7 @@ enum MoneyTestApp {
             env["HYPERSWITCH_URL"] = fake.url.absoluteString
             env["HYPERSWITCH_API_KEY"] = fake.apiKey
             env["HYPERSWITCH_WEBHOOK_SECRET"] = fake.webhookSecret
-            try await TestApp.with(engine, live: live, environment: env) { components, client in
+            try await TestApp.with(engine, store: store, live: live, environment: env) { components, client in
                 try await body(components, client, fake)
             }
         }
