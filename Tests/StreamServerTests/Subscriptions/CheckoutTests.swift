@@ -107,6 +107,12 @@ struct CheckoutTests {
             #expect(answer.status == .badRequest)
             #expect(answer.errorCode != nil)
 
+            // Over 1 MiB: refused before the signature is even computed.
+            var huge = genuine
+            huge.body = Array(repeating: UInt8(ascii: " "), count: 1024 * 1024 + 1)
+            huge.signature = FakeHyperswitch.sign(huge.body, secret: fake.webhookSecret)
+            #expect(try await M.deliver(huge, client).status == .contentTooLarge)
+
             // A payment nobody here knows: 200, so Hyperswitch stops retrying; recorded once.
             let stranger = try await M.foreignPayment(fake)
             fake.setPaymentStatus(stranger, "succeeded")
