@@ -98,8 +98,8 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib", "Catalog", "Database", "Ingest", "Payments", "SignedURL", "Storage", "Subscription", "Transcode",
-                "VezaAPI",
+                "CZlib", "Catalog", "Database", "Ingest", "Payments", "SignedURL", "Storage", "Subscription",
+                "Transcode", "VezaAPI",
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
