@@ -98,13 +98,19 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib", "Catalog", "Database", "Ingest", "Payments", "SignedURL", "Storage", "Transcode", "VezaAPI",
+                "CZlib", "Catalog", "Database", "Ingest", "Payments", "SignedURL", "Storage", "Subscription",
+                "Transcode", "VezaAPI",
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
+            name: "Subscription",
+            dependencies: ["Database", logging, serviceLifecycle, sqlKit],
             swiftSettings: swiftSettings
         ),
         .target(name: "VezaAPI", swiftSettings: swiftSettings),
@@ -162,6 +168,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "SubscriptionTests",
+            dependencies: ["Database", "Subscription", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "CatalogTests",
             dependencies: ["Catalog", "Database", "TestSupport"],
             swiftSettings: swiftSettings
@@ -178,9 +189,9 @@ let package = Package(
         .testTarget(
             name: "StreamServerTests",
             dependencies: [
-                "Catalog", "Database", "Payments", "Retry", "SignedURL", "Storage", "StreamServer", "TestSupport",
-                "Transcode",
-                "VezaAPI", asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"),
+                "Catalog", "Database", "Payments", "Retry", "SignedURL", "Storage", "StreamServer", "Subscription",
+                "TestSupport", "Transcode",
+                "VezaAPI", asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"), sqlKit,
             ],
             swiftSettings: swiftSettings
         ),

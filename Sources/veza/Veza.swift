@@ -12,7 +12,8 @@ struct Veza: AsyncParsableCommand {
             database and the local disk under ./data.
             """,
         subcommands: [
-            Serve.self, Worker.self, Migrate.self, Token.self, UploadCommand.self, TranscodeCommand.self, Presign.self,
+            Serve.self, Worker.self, Migrate.self, Reconcile.self, Token.self, UploadCommand.self,
+            TranscodeCommand.self, Presign.self,
         ],
         defaultSubcommand: nil
     )

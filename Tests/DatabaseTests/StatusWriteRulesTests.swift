@@ -63,5 +63,7 @@ struct StatusWriteRulesTests {
         #expect(writes["jobs"]?.map(\.file) == ["Database/JobQueue.swift"])
         #expect(writes["upload_sessions"]?.map(\.file) == ["Ingest/UploadSessionRepository.swift"])
         #expect(writes["tracks"]?.map(\.file) == ["Catalog/TrackRepository.swift"])
+        #expect(writes["subscriptions"]?.map(\.file) == ["Subscription/SubscriptionRepository.swift"])
+        #expect(writes["invoices"]?.map(\.file) == ["Subscription/InvoiceRepository.swift"])
     }
 }

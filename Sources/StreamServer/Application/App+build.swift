@@ -2,6 +2,7 @@ import Hummingbird
 import Logging
 import ServiceLifecycle
 import SignedURL
+import Subscription
 
 /// What a `veza` process runs.
 public enum ProcessRole: Sendable, Equatable {
@@ -88,7 +89,10 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
         TracksController(
             tracks: components.tracks,
             store: components.store,
-            policy: TrackAccessPolicy(entitlements: NoEntitlements()),
+            policy: TrackAccessPolicy(
+                entitlements: NoEntitlements(),
+                hifi: PlanHiFiEntitlement(gate: components.featureGate)
+            ),
             shareTokens: ShareToken(secret: components.urlSecret),
             streamURLTTL: components.configuration.streamURLTTL,
             downloadURLTTL: components.configuration.downloadURLTTL,
@@ -106,5 +110,18 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
         atPath: "api/v1/tracks"
     )
     router.addRoutes(UploadsController(uploads: components.uploads).endpoints, atPath: "api/v1")
+    router.addRoutes(
+        SubscriptionsController(service: components.subscriptions, gate: components.featureGate).endpoints,
+        atPath: "api/v1"
+    )
+    router.addRoutes(
+        HyperswitchWebhookController(
+            secret: components.configuration.payments.hyperswitch?.webhookSecret,
+            subscriptions: components.paymentEvents,
+            events: WebhookEventLog(database: components.database),
+            logger: components.logger
+        ).endpoints,
+        atPath: "api/v1"
+    )
     return router
 }

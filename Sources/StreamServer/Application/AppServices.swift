@@ -8,6 +8,7 @@ import Payments
 import ServiceLifecycle
 import SignedURL
 import Storage
+import Subscription
 import Transcode
 
 /// The long-lived parts of a `veza` process, built from a validated configuration: the database,
@@ -33,12 +34,19 @@ public struct AppServices: Sendable {
     public let hyperswitch: HyperswitchClient?
     /// Seller transfers and reversals, when `STRIPE_SECRET_KEY` is configured (on the shared `httpClient`).
     public let stripe: StripeConnectClient?
+    /// Plans, subscriptions, invoices; paid plans need ``hyperswitch``.
+    public let subscriptions: SubscriptionService
+    /// Applies payment webhooks (and the reconciler's synthetic ones) to subscriptions.
+    public let paymentEvents: PaymentEventProcessor
+    /// The one place routes ask whether a user has a paid feature.
+    public let featureGate: FeatureGate
     public let logger: Logger
     /// Opens once this process has applied the migrations; workers wait for it.
     public let schemaReady = ReadinessGate()
 
     /// Every migration, in order. New modules append theirs here.
-    public static let migrations: [Migration] = CoreMigrations.all + CatalogMigrations.all + IngestMigrations.all
+    public static let migrations: [Migration] =
+        CoreMigrations.all + CatalogMigrations.all + IngestMigrations.all + SubscriptionMigrations.all
 
     /// Builds the components; nothing is started yet.
     public init(configuration: AppConfiguration, logger: Logger) async throws {
@@ -89,6 +97,41 @@ public struct AppServices: Sendable {
             store: self.store,
             logger: logger
         )
+        let provider = self.hyperswitch.map { HyperswitchSubscriptionProvider(client: $0) }
+        self.subscriptions = SubscriptionService(database: self.database, provider: provider, logger: logger)
+        self.paymentEvents = PaymentEventProcessor(database: self.database, provider: provider, logger: logger)
+        self.featureGate = FeatureGate(database: self.database, grace: configuration.subscription.grace)
+    }
+
+    /// One reconciliation pass (`veza reconcile`), summarised for the operator.
+    public func reconcilePaymentsOnce() async throws -> String {
+        guard self.paymentEvents.hasProvider else { return "no payment provider is configured; nothing to reconcile" }
+        let report = try await self.paymentReconciler.reconcileOnce()
+        return "examined \(report.examined) pending invoice(s): \(report.applied) applied, "
+            + "\(report.requested) payment(s) requested, \(report.failed) left for the next pass"
+    }
+
+    /// Trial ends, renewals, grace expiry, scheduled downgrades and cancellations.
+    public var subscriptionSweeper: SubscriptionSweeper {
+        SubscriptionSweeper(
+            service: self.subscriptions,
+            grace: self.configuration.subscription.grace,
+            interval: self.configuration.subscription.sweepInterval,
+            readiness: self.schemaReady,
+            logger: self.logger
+        )
+    }
+
+    /// Finishes checkouts whose webhook never came (also `veza reconcile`).
+    public var paymentReconciler: PaymentReconciler {
+        PaymentReconciler(
+            service: self.subscriptions,
+            processor: self.paymentEvents,
+            pendingAfter: self.configuration.subscription.reconcilePendingAfter,
+            interval: self.configuration.subscription.reconcileInterval,
+            readiness: self.schemaReady,
+            logger: self.logger
+        )
     }
 
     /// Turns stored sources into HLS renditions.
@@ -133,9 +176,14 @@ public struct AppServices: Sendable {
 
     /// The background workers `veza serve` runs in-process and `veza worker` runs alone.
     ///
-    /// Housekeeping every process runs: expired uploads and abandoned multipart uploads are freed.
+    /// Housekeeping every process runs: expired uploads and abandoned multipart uploads are freed,
+    /// stuck payments reconciled, subscription periods swept.
     public var backgroundServices: [any Service] {
-        [UploadJanitor(uploads: self.uploads, readiness: self.schemaReady, logger: self.logger)]
+        [
+            UploadJanitor(uploads: self.uploads, readiness: self.schemaReady, logger: self.logger),
+            self.paymentReconciler,
+            self.subscriptionSweeper,
+        ]
     }
 
     /// A queue without a handler gets no worker, so its jobs wait rather than fail.

@@ -55,12 +55,15 @@ public struct AppConfiguration: Sendable {
     public var corsAllowOrigin: String = "*"
     /// `HYPERSWITCH_*` and `STRIPE_*`: the payment providers, when configured.
     public var payments = PaymentSettings()
+    /// `RECONCILE_*`, `SUBSCRIPTION_*`.
+    public var subscription: SubscriptionSettings
 
     /// Reads and validates the configuration.
     ///
     /// - Parameter environment: The process environment (injected so tests need not mutate it).
     public init(environment: [String: String]) throws {
         let env = Environment(values: environment)
+        self.subscription = try SubscriptionSettings(env: env)
         if let dir = env["VEZA_DATA_DIR"] { self.dataDirectory = dir }
         do {
             self.database = try DatabaseLocation.parse(env["DATABASE_URL"], dataDirectory: self.dataDirectory)

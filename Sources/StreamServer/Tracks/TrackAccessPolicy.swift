@@ -24,6 +24,8 @@ struct TrackAccessPolicy: Sendable {
     }
 
     let entitlements: any TrackEntitlements
+    /// Who may hear the hi-fi renditions (the subscription plans' `hifi` feature).
+    var hifi: any HiFiEntitlement = NoHiFi()
 
     func decide(track: Track, identity: Identity?, shareToken: ShareTokenCheck?, purpose: Purpose) async -> Decision {
         if let identity, identity.isAdmin || identity.userID == track.ownerID {

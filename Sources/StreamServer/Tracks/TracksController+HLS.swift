@@ -30,15 +30,62 @@ extension TracksController {
 
     func masterPlaylist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (track, query) = try await self.authorize(request, context, purpose: .listen)
-        let text = try await self.playlistText(try self.hlsPrefix(of: track) + "master.m3u8")
+        var text = try await self.playlistText(try self.hlsPrefix(of: track) + "master.m3u8")
+        let hasHiFi = Self.variantURIs(in: text).contains { Self.isHiFiURI($0) }
+        if hasHiFi, !(await self.policy.mayHearHiFi(track: track, identity: context.identity)) {
+            text = Self.removingHiFiVariants(from: text)
+        }
         // Variant URIs are relative (`aac_128k/index.m3u8`) and resolve to our media playlist
         // route; only a share token needs carrying on.
-        return self.playlistResponse(request, track: track, text: Self.appendingQuery(query, toURIsIn: text))
+        var response = self.playlistResponse(request, track: track, text: Self.appendingQuery(query, toURIsIn: text))
+        if hasHiFi {
+            // The variants listed depend on the caller's plan: no shared cache may keep one answer.
+            response.headers[.cacheControl] = "private, max-age=60"
+            response.headers[.vary] = (response.headers[.vary] ?? "Accept-Encoding") + ", Authorization"
+        }
+        return response
+    }
+
+    /// Refuses a hi-fi rendition's playlist and segments to callers without the `hifi` feature.
+    func requireHiFiIfNeeded(_ track: Track, _ context: AppRequestContext, rendition: String) async throws {
+        guard TrackAccessPolicy.isHiFi(rendition: rendition) else { return }
+        guard await self.policy.mayHearHiFi(track: track, identity: context.identity) else {
+            throw APIError(
+                .forbidden,
+                code: "plan_required",
+                message: "the \(rendition) rendition needs a plan with hi-fi (Premium)"
+            )
+        }
+    }
+
+    static func isHiFiURI(_ uri: String) -> Bool {
+        TrackAccessPolicy.isHiFi(rendition: String(uri.split(separator: "/").first ?? ""))
+    }
+
+    /// The URI lines after each `#EXT-X-STREAM-INF`.
+    static func variantURIs(in text: String) -> [String] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        return lines.indices.dropFirst().filter { lines[$0 - 1].hasPrefix("#EXT-X-STREAM-INF") }.map { lines[$0] }
+    }
+
+    /// The master playlist without its hi-fi variants (each an `#EXT-X-STREAM-INF` and its URI).
+    static func removingHiFiVariants(from text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        var index = 0
+        while index + 1 < lines.count {
+            if lines[index].hasPrefix("#EXT-X-STREAM-INF"), Self.isHiFiURI(lines[index + 1]) {
+                lines.removeSubrange(index...(index + 1))
+            } else {
+                index += 1
+            }
+        }
+        return lines.joined(separator: "\n")
     }
 
     func mediaPlaylist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (track, query) = try await self.authorize(request, context, purpose: .listen)
         let rendition = try self.hlsName(context, "rendition")
+        try await self.requireHiFiIfNeeded(track, context, rendition: rendition)
         let prefix = try self.hlsPrefix(of: track) + rendition + "/"
         let text = try await self.playlistText(prefix + "index.m3u8")
         let rewritten: String
@@ -64,8 +111,9 @@ extension TracksController {
 
     func segment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
         let (track, _) = try await self.authorize(request, context, purpose: .listen)
-        let key =
-            try self.hlsPrefix(of: track) + self.hlsName(context, "rendition") + "/" + self.hlsName(context, "segment")
+        let rendition = try self.hlsName(context, "rendition")
+        try await self.requireHiFiIfNeeded(track, context, rendition: rendition)
+        let key = try self.hlsPrefix(of: track) + rendition + "/" + self.hlsName(context, "segment")
         var headers = self.corsHeaders(request)
         if try self.redirects(key) {
             headers[.location] = try self.store.signedURL(
@@ -78,8 +126,10 @@ extension TracksController {
         }
         guard let object = try await self.store.head(key: key) else { throw APIError.notFound("no such segment") }
         // Segments never change under a given prefix: a re-transcode writes a new prefix.
+        // Hi-fi segments are per plan: a shared cache must not hand them to others.
         headers[.cacheControl] =
-            track.visibility == .public ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable"
+            track.visibility == .public && !TrackAccessPolicy.isHiFi(rendition: rendition)
+            ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable"
         return try await ObjectResponder(store: self.store).respond(
             to: request,
             representation: .init(

@@ -16,9 +16,11 @@ enum TestApp {
         engine: DatabaseEngine,
         dataDirectory: String,
         database: DatabaseLocation?,
-        store: StoreBackend = .local
+        store: StoreBackend = .local,
+        environment extra: [String: String] = [:]
     ) throws -> AppConfiguration {
         var environment = ["VEZA_DATA_DIR": dataDirectory, "JWT_SECRET": Self.jwtSecret, "TRANSCODE_WORKERS": "0"]
+        environment.merge(extra) { $1 }
         if store == .s3 {
             let settings = try TestStore.s3Settings()
             environment["TRACK_STORAGE_BACKEND"] = "s3"
@@ -40,6 +42,7 @@ enum TestApp {
         _ engine: DatabaseEngine,
         store: StoreBackend = .local,
         live: Bool = false,
+        environment: [String: String] = [:],
         _ body: @Sendable (AppServices, any TestClientProtocol) async throws -> Void
     ) async throws {
         if store == .s3 { try await TestStore.bucketReady.value }
@@ -58,7 +61,8 @@ enum TestApp {
                 engine: engine,
                 dataDirectory: directory,
                 database: location,
-                store: store
+                store: store,
+                environment: environment
             )
             let components = try await AppServices(configuration: configuration, logger: TestDatabase.logger)
             let app = buildApplication(components)
