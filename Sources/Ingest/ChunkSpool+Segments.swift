@@ -49,18 +49,15 @@ extension ChunkSpool {
         let folder = self.folder(for: uploadID)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = (folder as NSString).appendingPathComponent(".segment.\(UUID().uuidString.lowercased()).part")
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-            let handle = FileHandle(forWritingAtPath: temporary)
-        else { throw SpoolIOError(operation: "create", path: temporary, errno: errno) }
+        let file = try SpoolFile.open(temporary, exclusive: true)
         do {
             var sha1 = Insecure.SHA1()
             var sha256 = SHA256()
-            var size: Int64 = 0
-            for try await buffer in body {
-                size += Int64(buffer.readableBytes)
-                guard size <= maxLength else {
-                    throw IngestError.segmentTooLarge(remaining: maxLength)
-                }
+            let size = try await Self.drain(
+                body,
+                limit: maxLength,
+                tooLarge: { IngestError.segmentTooLarge(remaining: maxLength) }
+            ) { buffer in
                 buffer.withUnsafeReadableBytes { raw in
                     switch checksum {
                     case .sha1: sha1.update(bufferPointer: raw)
@@ -68,7 +65,7 @@ extension ChunkSpool {
                     case nil: break
                     }
                 }
-                try handle.write(contentsOf: Data(buffer.readableBytesView))
+                try file.write(buffer)
             }
             switch checksum {
             case .sha1(let expected) where Array(sha1.finalize()) != expected,
@@ -76,11 +73,11 @@ extension ChunkSpool {
                 throw IngestError.segmentChecksumMismatch(algorithm: checksum!.algorithm)
             default: break
             }
-            try handle.synchronize()
-            try handle.close()
+            try file.sync()
+            file.close()
             return PendingSegment(temporaryPath: temporary, size: size)
         } catch {
-            try? handle.close()
+            file.close()
             unlink(temporary)
             throw error
         }
