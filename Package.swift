@@ -71,7 +71,8 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Catalog", "Database", "Storage", crypto, logging, nio("NIOCore"), serviceLifecycle, sqlKit,
+                "Catalog", "Database", "Storage", crypto, logging, nio("NIOCore"), nio("NIOPosix"),
+                serviceLifecycle, sqlKit,
             ],
             swiftSettings: swiftSettings
         ),

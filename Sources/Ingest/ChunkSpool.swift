@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,8 @@ import Musl
 /// to its index once it is complete and verified, so a reader never sees half a chunk.
 struct ChunkSpool: Sendable {
     let directory: String
+    /// Where the blocking file calls run.
+    var threadPool: NIOThreadPool = .singleton
 
     /// A chunk written to a temporary file, not yet visible.
     struct PendingChunk: Sendable {
@@ -43,7 +46,7 @@ struct ChunkSpool: Sendable {
         let folder = self.folder(for: uploadID)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = (folder as NSString).appendingPathComponent(".\(index).\(UUID().uuidString.lowercased()).part")
-        let file = try SpoolFile.open(temporary, exclusive: true)
+        let file = try SpoolFile.open(temporary, exclusive: true, threadPool: self.threadPool)
         do {
             var hasher = SHA256()
             let size = try await Self.drain(
@@ -52,7 +55,7 @@ struct ChunkSpool: Sendable {
                 tooLarge: { IngestError.chunkTooLarge(index: index, expected: expectedLength) }
             ) { buffer in
                 buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
-                try file.write(buffer)
+                try await file.write(buffer)
             }
             guard size == expectedLength else {
                 throw IngestError.chunkLengthMismatch(index: index, expected: expectedLength, actual: size)
@@ -62,7 +65,7 @@ struct ChunkSpool: Sendable {
                 throw IngestError.chunkChecksumMismatch(index: index, expected: expectedSHA256, actual: digest)
             }
             // The chunk must survive a crash once the client was told it is stored.
-            try file.sync()
+            try await file.sync()
             file.close()
             return PendingChunk(temporaryPath: temporary, size: size, sha256: digest)
         } catch {

@@ -41,6 +41,25 @@ public enum IngestMigrations {
                 )
                 """,
             ]
-        )
+        ),
+        Migration(
+            id: "0202_upload_writers",
+            statements: [
+                // One row per writer streaming into the spool (chunk_index -1: a tus writer, the whole
+                // session); the primary key makes two writers of one chunk impossible.
+                """
+                CREATE TABLE upload_writers (
+                    upload_id {uuid} NOT NULL REFERENCES upload_sessions (id) ON DELETE CASCADE,
+                    chunk_index INTEGER NOT NULL CHECK (chunk_index >= -1),
+                    owner_id {uuid} NOT NULL,
+                    holder {uuid} NOT NULL,
+                    reserved_bytes {bigint} NOT NULL CHECK (reserved_bytes >= 0),
+                    expires_at {timestamp} NOT NULL,
+                    PRIMARY KEY (upload_id, chunk_index)
+                )
+                """,
+                "CREATE INDEX upload_writers_owner ON upload_writers (owner_id, expires_at)",
+            ]
+        ),
     ]
 }

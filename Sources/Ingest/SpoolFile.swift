@@ -1,5 +1,6 @@
 import Foundation
 import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -8,25 +9,58 @@ import Musl
 #endif
 
 /// A spool file open for writing: a chunk's temporary file or a tus chunk's partial file.
+///
+/// Writes, copies and `fsync` block, so they run on a thread pool, never on the async threads
+/// that serve requests (an fsync of a 10 MiB chunk can take longer than a whole request should).
 struct SpoolFile: Sendable {
     let path: String
     private let descriptor: Int32
+    private let threadPool: NIOThreadPool
 
     /// Opens `path` for appending; `exclusive` refuses an existing file (a fresh temporary name).
-    static func open(_ path: String, exclusive: Bool) throws -> SpoolFile {
+    static func open(_ path: String, exclusive: Bool, threadPool: NIOThreadPool) throws -> SpoolFile {
         let flags = O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | (exclusive ? O_EXCL : 0)
         let descriptor = Glibc.open(path, flags, 0o600)
         guard descriptor >= 0 else { throw SpoolIOError(operation: "open", path: path, errno: errno) }
-        return SpoolFile(path: path, descriptor: descriptor)
+        return SpoolFile(path: path, descriptor: descriptor, threadPool: threadPool)
     }
 
-    private init(path: String, descriptor: Int32) {
+    private init(path: String, descriptor: Int32, threadPool: NIOThreadPool) {
         self.path = path
         self.descriptor = descriptor
+        self.threadPool = threadPool
     }
 
     /// Appends every readable byte of `buffer`.
-    func write(_ buffer: ByteBuffer) throws {
+    func write(_ buffer: ByteBuffer) async throws {
+        try await self.threadPool.runIfActive { try self.writeBlocking(buffer) }
+    }
+
+    /// Makes the written bytes survive a crash: a client is told they are stored only after this.
+    func sync() async throws {
+        try await self.threadPool.runIfActive {
+            guard fsync(self.descriptor) == 0 else {
+                throw SpoolIOError(operation: "fsync", path: self.path, errno: errno)
+            }
+        }
+    }
+
+    /// Appends the whole file at `source` (missing: nothing), in steps of 1 MiB.
+    func copy(from source: String) async throws {
+        try await self.threadPool.runIfActive {
+            guard let input = FileHandle(forReadingAtPath: source) else { return }
+            defer { try? input.close() }
+            while let piece = try input.read(upToCount: 1024 * 1024), !piece.isEmpty {
+                try self.writeBlocking(ByteBuffer(bytes: piece))
+            }
+        }
+    }
+
+    func close() {
+        _ = Glibc.close(self.descriptor)
+    }
+
+    private func writeBlocking(_ buffer: ByteBuffer) throws {
         try buffer.withUnsafeReadableBytes { raw in
             var offset = 0
             while offset < raw.count {
@@ -38,22 +72,6 @@ struct SpoolFile: Sendable {
                 offset += written
             }
         }
-    }
-
-    /// Makes the written bytes survive a crash: a client is told they are stored only after this.
-    func sync() throws {
-        guard fsync(self.descriptor) == 0 else { throw SpoolIOError(operation: "fsync", path: self.path, errno: errno) }
-    }
-
-    /// Cuts the file back to `length` bytes (bytes of a refused body are not kept).
-    func truncate(to length: Int64) throws {
-        guard ftruncate(self.descriptor, off_t(length)) == 0 else {
-            throw SpoolIOError(operation: "ftruncate", path: self.path, errno: errno)
-        }
-    }
-
-    func close() {
-        _ = Glibc.close(self.descriptor)
     }
 }
 

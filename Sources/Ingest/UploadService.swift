@@ -14,6 +14,7 @@ public struct UploadService: Sendable {
     let configuration: IngestConfiguration
     let database: DatabaseClient
     let sessions: UploadSessionRepository
+    let writers: UploadWriterRepository
     let tracks: TrackRepository
     let jobs: JobQueue
     let store: any ObjectStore
@@ -37,6 +38,7 @@ public struct UploadService: Sendable {
         self.configuration = configuration
         self.database = database
         self.sessions = UploadSessionRepository(database: database)
+        self.writers = UploadWriterRepository(database: database)
         self.tracks = TrackRepository(database: database)
         self.jobs = jobs
         self.store = store
@@ -104,10 +106,6 @@ public struct UploadService: Sendable {
         if let contentType = request.contentType, contentType.count > 200 || contentType.isEmpty {
             throw IngestError.invalidArgument("'content_type' must be 1 to 200 characters")
         }
-        let limit = self.configuration.maxActiveSessionsPerUser
-        if try await self.sessions.activeCount(ownerID: ownerID, now: now) >= limit {
-            throw IngestError.tooManySessions(limit: limit)
-        }
         let chunkSize = self.configuration.chunkSize
         let session = UploadSession(
             id: UUID(),
@@ -128,7 +126,17 @@ public struct UploadService: Sendable {
             createdAt: now,
             updatedAt: now
         )
-        try await self.sessions.insert(session)
+        let limit = self.configuration.maxActiveSessionsPerUser
+        let sessions = self.sessions
+        let writers = self.writers
+        try await self.database.transaction { db in
+            // Under the owner's lock, so parallel creates cannot all pass the count.
+            try await writers.lockOwner(ownerID, on: db)
+            if try await sessions.activeCount(ownerID: ownerID, now: now, on: db) >= limit {
+                throw IngestError.tooManySessions(limit: limit)
+            }
+            try await sessions.insert(session, on: db)
+        }
         self.logger.info(
             "upload created",
             metadata: ["upload.id": "\(session.id)", "upload.size": "\(session.declaredSize)"]

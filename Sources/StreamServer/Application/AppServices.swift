@@ -67,12 +67,14 @@ public struct AppServices: Sendable {
             throw error
         }
         self.httpClient = httpClient
+        var ingest = IngestConfiguration(
+            dataDirectory: configuration.dataDirectory,
+            backend: configuration.storageBackend == .s3 ? .s3 : .local,
+            maxUploadBytes: configuration.maxUploadBytes
+        )
+        ingest.maxSpoolBytesPerUser = configuration.maxSpoolBytesPerUser
         self.uploads = UploadService(
-            configuration: IngestConfiguration(
-                dataDirectory: configuration.dataDirectory,
-                backend: configuration.storageBackend == .s3 ? .s3 : .local,
-                maxUploadBytes: configuration.maxUploadBytes
-            ),
+            configuration: ingest,
             database: self.database,
             jobs: self.jobs,
             store: self.store,
