@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Catalog", "Database", "Storage", crypto, logging, nio("NIOCore"), nio("NIOPosix"),
+                "Catalog", "Database", "Retry", "Storage", crypto, logging, nio("NIOCore"), nio("NIOPosix"),
                 serviceLifecycle, sqlKit,
             ],
             swiftSettings: swiftSettings

@@ -61,5 +61,25 @@ public enum IngestMigrations {
                 "CREATE INDEX upload_writers_owner ON upload_writers (owner_id, expires_at)",
             ]
         ),
+        Migration(
+            id: "0203_upload_pending_aborts",
+            statements: [
+                // Every multipart upload an assembly started and that is not known to be completed or
+                // aborted; multipart_upload_id is NULL while CreateMultipartUpload has not answered (the
+                // retry then aborts whatever the store lists under the key, which is the attempt's own).
+                """
+                CREATE TABLE upload_pending_aborts (
+                    object_key TEXT PRIMARY KEY,
+                    upload_id {uuid} NOT NULL,
+                    multipart_upload_id TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at {timestamp} NOT NULL,
+                    created_at {timestamp} NOT NULL
+                )
+                """,
+                "CREATE INDEX upload_pending_aborts_due ON upload_pending_aborts (next_attempt_at)",
+                "CREATE INDEX upload_pending_aborts_upload ON upload_pending_aborts (upload_id)",
+            ]
+        ),
     ]
 }

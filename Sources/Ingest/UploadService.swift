@@ -15,6 +15,7 @@ public struct UploadService: Sendable {
     let database: DatabaseClient
     let sessions: UploadSessionRepository
     let writers: UploadWriterRepository
+    let pendingAborts: PendingAbortRepository
     let tracks: TrackRepository
     let jobs: JobQueue
     let store: any ObjectStore
@@ -39,6 +40,7 @@ public struct UploadService: Sendable {
         self.database = database
         self.sessions = UploadSessionRepository(database: database)
         self.writers = UploadWriterRepository(database: database)
+        self.pendingAborts = PendingAbortRepository(database: database)
         self.tracks = TrackRepository(database: database)
         self.jobs = jobs
         self.store = store
@@ -196,6 +198,7 @@ public struct UploadService: Sendable {
     /// Deletes what a dead assembly may have left in the store: a multipart upload, or an object
     /// that no track refers to.
     func freeAssemblyLeftovers(_ session: UploadSession) async {
+        await self.retryPendingAborts(for: session.id)
         guard let key = session.storageKey else { return }
         if let id = session.multipartUploadID {
             await self.assembler.abandon(MultipartUpload(key: key, uploadID: id))
@@ -219,6 +222,7 @@ public struct UploadService: Sendable {
             partSize: self.configuration.partSize,
             partConcurrency: self.configuration.partConcurrency,
             pipeCapacity: self.configuration.pipeCapacity,
+            pendingAborts: self.pendingAborts,
             logger: self.logger
         )
     }
