@@ -76,7 +76,8 @@ let package = Package(
         .target(
             name: "Ingest",
             dependencies: [
-                "Catalog", "Database", "Storage", crypto, logging, nio("NIOCore"), serviceLifecycle, sqlKit,
+                "Catalog", "Database", "Retry", "Storage", crypto, logging, nio("NIOCore"), nio("NIOPosix"),
+                serviceLifecycle, sqlKit,
             ],
             swiftSettings: swiftSettings
         ),

@@ -16,6 +16,8 @@ struct Assembler: Sendable {
     let partSize: Int64
     let partConcurrency: Int
     let pipeCapacity: Int
+    /// Where every multipart upload is recorded from before its creation until it is settled.
+    let pendingAborts: PendingAbortRepository
     let logger: Logger
 
     /// What was stored.
@@ -30,6 +32,7 @@ struct Assembler: Sendable {
     ///   - paths: The chunk files, in order.
     ///   - expectedSize: The declared size; the chunk files must add up to it.
     ///   - expectedSHA256: The declared digest, if any.
+    ///   - uploadID: The session, for the pending-abort record of a multipart upload.
     ///   - onMultipartCreated: Told the multipart upload before any part is sent (recorded so that
     ///     an abort or the garbage collector can free it if this process dies).
     /// - Throws: ``IngestError/sizeMismatch`` or ``IngestError/checksumMismatch`` (nothing stored,
@@ -38,6 +41,7 @@ struct Assembler: Sendable {
         paths: [String],
         expectedSize: Int64,
         expectedSHA256: String?,
+        uploadID: UUID,
         key: String,
         contentType: String,
         onMultipartCreated: @Sendable (MultipartUpload) async throws -> Void
@@ -48,6 +52,7 @@ struct Assembler: Sendable {
                 paths: paths,
                 expectedSize: expectedSize,
                 expectedSHA256: expectedSHA256,
+                uploadID: uploadID,
                 key: key,
                 options: options,
                 onMultipartCreated: onMultipartCreated
@@ -109,17 +114,24 @@ struct Assembler: Sendable {
     }
 
     /// A multipart upload; each part's body streams from its own bounded pipe, fed in order.
+    ///
+    /// The upload is recorded as pending before it is created (a store that dies while answering
+    /// `CreateMultipartUpload` may have created it) and stays recorded until it is completed or an
+    /// abort succeeded; a failed abort leaves the record for the next `complete` and the janitor.
     private func assembleMultipart(
         paths: [String],
         expectedSize: Int64,
         expectedSHA256: String?,
+        uploadID: UUID,
         key: String,
         options: PutOptions,
         onMultipartCreated: @Sendable (MultipartUpload) async throws -> Void
     ) async throws -> Result {
         let store = self.store
+        try await self.pendingAborts.record(uploadID: uploadID, key: key, now: Date())
         let upload = try await store.createMultipartUpload(key: key, options: options)
         do {
+            try await self.pendingAborts.setMultipartUploadID(upload.uploadID, key: key)
             try await onMultipartCreated(upload)
             let (parts, result) = try await withThrowingTaskGroup(
                 of: CompletedPart.self,
@@ -184,15 +196,31 @@ struct Assembler: Sendable {
             }
             try Self.verify(result, expectedSize: expectedSize, expectedSHA256: expectedSHA256)
             _ = try await store.completeMultipartUpload(upload, parts: parts)
+            // Left recorded if this fails: aborting a completed upload finds nothing, which settles it.
+            try? await self.pendingAborts.remove(key: key)
             return result
         } catch {
-            await self.abandon(upload)
+            if await self.abandon(upload) {
+                try? await self.pendingAborts.remove(key: key)
+            } else {
+                let record = PendingAbort(
+                    objectKey: key,
+                    uploadID: uploadID,
+                    multipartUploadID: upload.uploadID,
+                    attempts: 0,
+                    nextAttemptAt: Date()
+                )
+                try? await self.pendingAborts.failed(record, now: Date())
+            }
             throw error
         }
     }
 
     /// Aborts a multipart upload and checks with ListParts that the store kept nothing.
-    func abandon(_ upload: MultipartUpload) async {
+    ///
+    /// - Returns: True when the store no longer has the upload (aborted, or never there).
+    @discardableResult
+    func abandon(_ upload: MultipartUpload) async -> Bool {
         do {
             try await self.store.abortMultipartUpload(upload)
             _ = try await self.store.listParts(upload)
@@ -200,13 +228,15 @@ struct Assembler: Sendable {
                 "multipart upload still listed after abort",
                 metadata: ["upload.key": "\(upload.key)", "upload.multipart_id": "\(upload.uploadID)"]
             )
+            return false
         } catch let error as StorageError where error == .noSuchUpload {
-            return
+            return true
         } catch {
             self.logger.warning(
                 "multipart upload abort failed",
                 metadata: ["upload.key": "\(upload.key)", "error.message": "\(error)"]
             )
+            return false
         }
     }
 

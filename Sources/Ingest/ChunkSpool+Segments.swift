@@ -22,12 +22,6 @@ public enum SegmentChecksum: Sendable, Equatable {
 }
 
 extension ChunkSpool {
-    /// A stretch of bytes (a tus `PATCH` body) in a temporary file, not yet split into chunks.
-    struct PendingSegment: Sendable {
-        let temporaryPath: String
-        let size: Int64
-    }
-
     /// The file where the chunk at `index` grows while bytes arrive in arbitrary stretches.
     func partialPath(for uploadID: UUID, index: Int) -> String {
         (self.folder(for: uploadID) as NSString).appendingPathComponent("\(index).partial")
@@ -39,28 +33,44 @@ extension ChunkSpool {
         return Int64(info.st_size)
     }
 
-    /// Streams a body of at most `maxLength` bytes into a temporary file, checking its checksum.
+    /// A tus `PATCH` body in staged files beside the chunks, not yet part of the upload's offset.
+    struct StagedSegment: Sendable {
+        let size: Int64
+        /// Chunks the segment completed: index and staged file, to be promoted to chunks.
+        let full: [(index: Int, path: String)]
+        /// The chunk the segment ends inside: it replaces that chunk's partial file.
+        let trailing: (index: Int, path: String)?
+    }
+
+    /// Streams a tus `PATCH` body that starts at `offset` into staged files, one per chunk it
+    /// touches (the first one begins with a copy of that chunk's partial file, at most one chunk),
+    /// and checks its checksum at the end.
+    ///
+    /// Until ``commitSegment(_:uploadID:)`` nothing the upload's offset is read from changes, so a
+    /// `HEAD` during the `PATCH` and a `PATCH` that fails (too long, checksum mismatch, a body cut
+    /// short, a crash) leave the offset where it was.
     func receiveSegment<Body: AsyncSequence>(
         _ body: Body,
-        uploadID: UUID,
-        maxLength: Int64,
+        session: UploadSession,
+        offset: Int64,
         checksum: SegmentChecksum?
-    ) async throws -> PendingSegment where Body.Element == ByteBuffer {
+    ) async throws -> StagedSegment where Body.Element == ByteBuffer {
+        let uploadID = session.id
         let folder = self.folder(for: uploadID)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let temporary = (folder as NSString).appendingPathComponent(".segment.\(UUID().uuidString.lowercased()).part")
-        guard FileManager.default.createFile(atPath: temporary, contents: nil),
-            let handle = FileHandle(forWritingAtPath: temporary)
-        else { throw SpoolIOError(operation: "create", path: temporary, errno: errno) }
+        let firstIndex = Int(offset / session.chunkSize)
+        var index = firstIndex
+        var position = offset
+        var staged: [(index: Int, path: String)] = []
+        var file: SpoolFile? = nil
         do {
             var sha1 = Insecure.SHA1()
             var sha256 = SHA256()
-            var size: Int64 = 0
-            for try await buffer in body {
-                size += Int64(buffer.readableBytes)
-                guard size <= maxLength else {
-                    throw IngestError.segmentTooLarge(remaining: maxLength)
-                }
+            let size = try await Self.drain(
+                body,
+                limit: session.declaredSize - offset,
+                tooLarge: { IngestError.segmentTooLarge(remaining: session.declaredSize - offset) }
+            ) { buffer in
                 buffer.withUnsafeReadableBytes { raw in
                     switch checksum {
                     case .sha1: sha1.update(bufferPointer: raw)
@@ -68,7 +78,31 @@ extension ChunkSpool {
                     case nil: break
                     }
                 }
-                try handle.write(contentsOf: Data(buffer.readableBytesView))
+                var rest = buffer
+                while rest.readableBytes > 0 {
+                    let current: SpoolFile
+                    if let file {
+                        current = file
+                    } else {
+                        current = try await self.stagedFile(
+                            uploadID: uploadID,
+                            index: index,
+                            copyPartial: index == firstIndex
+                        )
+                        staged.append((index, current.path))
+                        file = current
+                    }
+                    let chunkEnd = Int64(index) * session.chunkSize + session.expectedLength(ofChunk: index)
+                    let piece = rest.readSlice(length: Int(min(Int64(rest.readableBytes), chunkEnd - position)))!
+                    try await current.write(piece)
+                    position += Int64(piece.readableBytes)
+                    if position == chunkEnd {
+                        try await current.sync()
+                        current.close()
+                        file = nil
+                        index += 1
+                    }
+                }
             }
             switch checksum {
             case .sha1(let expected) where Array(sha1.finalize()) != expected,
@@ -76,54 +110,71 @@ extension ChunkSpool {
                 throw IngestError.segmentChecksumMismatch(algorithm: checksum!.algorithm)
             default: break
             }
-            try handle.synchronize()
-            try handle.close()
-            return PendingSegment(temporaryPath: temporary, size: size)
+            try await file?.sync()
+            file?.close()
+            let trailing = file == nil ? nil : staged.last
+            return StagedSegment(size: size, full: file == nil ? staged : Array(staged.dropLast()), trailing: trailing)
         } catch {
-            try? handle.close()
-            unlink(temporary)
+            file?.close()
+            for entry in staged { unlink(entry.path) }
             throw error
         }
     }
 
-    /// Appends `length` bytes of `source` from `offset` to a chunk's partial file.
-    func appendToPartial(from source: FileHandle, length: Int64, uploadID: UUID, index: Int) throws {
-        let path = self.partialPath(for: uploadID, index: index)
-        if !FileManager.default.fileExists(atPath: path) {
-            guard FileManager.default.createFile(atPath: path, contents: nil) else {
-                throw SpoolIOError(operation: "create", path: path, errno: errno)
-            }
+    /// A new staged file for chunk `index`, starting with the chunk's partial bytes when asked.
+    private func stagedFile(uploadID: UUID, index: Int, copyPartial: Bool) async throws -> SpoolFile {
+        let path = (self.folder(for: uploadID) as NSString).appendingPathComponent(
+            ".\(index).\(UUID().uuidString.lowercased()).staged"
+        )
+        let file = try SpoolFile.open(path, exclusive: true, threadPool: self.threadPool)
+        guard copyPartial else { return file }
+        let partial = self.partialPath(for: uploadID, index: index)
+        do {
+            try await file.copy(from: partial)
+        } catch {
+            file.close()
+            unlink(path)
+            throw error
         }
-        guard let output = FileHandle(forWritingAtPath: path) else {
-            throw SpoolIOError(operation: "open", path: path, errno: errno)
-        }
-        defer { try? output.close() }
-        try output.seekToEnd()
-        var remaining = length
-        while remaining > 0 {
-            let piece = try source.read(upToCount: Int(min(remaining, 1024 * 1024))) ?? Data()
-            guard !piece.isEmpty else { throw SpoolIOError(operation: "read", path: path, errno: EIO) }
-            try output.write(contentsOf: piece)
-            remaining -= Int64(piece.count)
-        }
-        try output.synchronize()
+        return file
     }
 
-    /// Turns a full partial file into the chunk at `index`; returns its SHA-256.
-    func promotePartial(uploadID: UUID, index: Int) throws -> String {
-        let path = self.partialPath(for: uploadID, index: index)
-        guard let input = FileHandle(forReadingAtPath: path) else {
-            throw SpoolIOError(operation: "open", path: path, errno: errno)
+    /// The SHA-256 of a staged file, read on the thread pool.
+    func digest(ofStaged path: String) async throws -> String {
+        try await self.threadPool.runIfActive {
+            guard let input = FileHandle(forReadingAtPath: path) else {
+                throw SpoolIOError(operation: "open", path: path, errno: errno)
+            }
+            defer { try? input.close() }
+            var hasher = SHA256()
+            while let piece = try input.read(upToCount: 1024 * 1024), !piece.isEmpty {
+                hasher.update(data: piece)
+            }
+            return hex(hasher.finalize())
         }
-        var hasher = SHA256()
-        while let piece = try input.read(upToCount: 1024 * 1024), !piece.isEmpty {
-            hasher.update(data: piece)
+    }
+
+    /// Makes a staged segment part of the upload (renames only: quick, under the upload's lock):
+    /// full chunks become chunk files, the trailing one the partial file.
+    func commitSegment(_ segment: StagedSegment, uploadID: UUID) throws {
+        for (index, path) in segment.full {
+            let destination = self.path(for: uploadID, index: index)
+            guard rename(path, destination) == 0 else {
+                throw SpoolIOError(operation: "rename", path: destination, errno: errno)
+            }
+            unlink(self.partialPath(for: uploadID, index: index))
         }
-        try? input.close()
-        let destination = self.path(for: uploadID, index: index)
-        guard rename(path, destination) == 0 else {
-            throw SpoolIOError(operation: "rename", path: destination, errno: errno)
+        if let (index, path) = segment.trailing {
+            let destination = self.partialPath(for: uploadID, index: index)
+            guard rename(path, destination) == 0 else {
+                throw SpoolIOError(operation: "rename", path: destination, errno: errno)
+            }
         }
-        return hex(hasher.finalize())
+    }
+
+    /// Drops a staged segment that will not be committed.
+    func discard(_ segment: StagedSegment) {
+        for (_, path) in segment.full { unlink(path) }
+        if let (_, path) = segment.trailing { unlink(path) }
     }
 }

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import NIOCore
+import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -14,6 +15,8 @@ import Musl
 /// to its index once it is complete and verified, so a reader never sees half a chunk.
 struct ChunkSpool: Sendable {
     let directory: String
+    /// Where the blocking file calls run.
+    var threadPool: NIOThreadPool = .singleton
 
     /// A chunk written to a temporary file, not yet visible.
     struct PendingChunk: Sendable {
@@ -43,21 +46,16 @@ struct ChunkSpool: Sendable {
         let folder = self.folder(for: uploadID)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let temporary = (folder as NSString).appendingPathComponent(".\(index).\(UUID().uuidString.lowercased()).part")
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw SpoolIOError(operation: "open", path: temporary, errno: errno) }
-        var closed = false
+        let file = try SpoolFile.open(temporary, exclusive: true, threadPool: self.threadPool)
         do {
             var hasher = SHA256()
-            var size: Int64 = 0
-            for try await buffer in body {
-                size += Int64(buffer.readableBytes)
-                guard size <= expectedLength else {
-                    throw IngestError.chunkTooLarge(index: index, expected: expectedLength)
-                }
-                try buffer.withUnsafeReadableBytes { raw in
-                    hasher.update(bufferPointer: raw)
-                    try Self.writeAll(fd, raw, path: temporary)
-                }
+            let size = try await Self.drain(
+                body,
+                limit: expectedLength,
+                tooLarge: { IngestError.chunkTooLarge(index: index, expected: expectedLength) }
+            ) { buffer in
+                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                try await file.write(buffer)
             }
             guard size == expectedLength else {
                 throw IngestError.chunkLengthMismatch(index: index, expected: expectedLength, actual: size)
@@ -67,12 +65,11 @@ struct ChunkSpool: Sendable {
                 throw IngestError.chunkChecksumMismatch(index: index, expected: expectedSHA256, actual: digest)
             }
             // The chunk must survive a crash once the client was told it is stored.
-            guard fsync(fd) == 0 else { throw SpoolIOError(operation: "fsync", path: temporary, errno: errno) }
-            closed = true
-            close(fd)
+            try await file.sync()
+            file.close()
             return PendingChunk(temporaryPath: temporary, size: size, sha256: digest)
         } catch {
-            if !closed { close(fd) }
+            file.close()
             unlink(temporary)
             throw error
         }
@@ -111,18 +108,6 @@ struct ChunkSpool: Sendable {
         }
         defer { try? handle.close() }
         return Array(try handle.read(upToCount: length) ?? Data())
-    }
-
-    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer, path: String) throws {
-        var offset = 0
-        while offset < raw.count {
-            let written = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw SpoolIOError(operation: "write", path: path, errno: errno)
-            }
-            offset += written
-        }
     }
 }
 

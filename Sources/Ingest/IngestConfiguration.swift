@@ -15,6 +15,15 @@ public struct IngestConfiguration: Sendable {
     public var sessionTTL: TimeInterval = 24 * 3600
     /// Unfinished sessions one user may hold at once.
     public var maxActiveSessionsPerUser = 20
+    /// `MAX_SPOOL_MB_PER_USER` in bytes: what one user's unfinished uploads may hold in the spool,
+    /// counting the writes in flight at their declared length (default twice ``maxUploadBytes``).
+    public var maxSpoolBytesPerUser: Int64
+    /// How long a writer's lease on an upload lasts without renewal (a crashed writer's lease
+    /// lapses after this); a live writer renews it as its body streams.
+    public var writerLeaseTTL: TimeInterval = 60
+    /// How long a tus `PATCH` waits, its body unread, for the session's previous writer to finish
+    /// (a client resuming after cutting a connection the server has not noticed yet).
+    public var tusWriterPatience: Duration = .seconds(2)
     /// S3 part size for assembly (at least 5 MiB; default 10 MiB).
     public var partSize: Int64 = 10 * 1024 * 1024
     /// Parts uploading at once while the next one streams.
@@ -32,5 +41,6 @@ public struct IngestConfiguration: Sendable {
         self.spoolDirectory = (dataDirectory as NSString).appendingPathComponent("spool")
         self.backend = backend
         self.maxUploadBytes = maxUploadBytes
+        self.maxSpoolBytesPerUser = 2 * maxUploadBytes
     }
 }

@@ -21,6 +21,8 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
         case storeUnavailable = "store_unavailable"
         case offsetMismatch = "offset_mismatch"
         case segmentChecksumMismatch = "upload_checksum_mismatch"
+        case uploadBusy = "upload_busy"
+        case spoolQuotaExceeded = "spool_quota_exceeded"
     }
 
     private let kind: Code
@@ -58,6 +60,21 @@ public struct IngestError: Error, Sendable, Equatable, CustomStringConvertible {
     public static let storeUnavailable = IngestError(.storeUnavailable, "store unavailable")
     public static let offsetMismatch = IngestError(.offsetMismatch, "offset mismatch")
     public static let segmentChecksumMismatch = IngestError(.segmentChecksumMismatch, "checksum mismatch")
+    public static let uploadBusy = IngestError(
+        .uploadBusy,
+        "another request is writing to this upload (or this chunk); retry when it has finished",
+        retryAfterSeconds: 1
+    )
+    public static let spoolQuotaExceeded = IngestError(.spoolQuotaExceeded, "spool quota exceeded")
+
+    static func spoolQuotaExceeded(limit: Int64) -> IngestError {
+        IngestError(
+            .spoolQuotaExceeded,
+            "your unfinished uploads would hold more than \(limit / (1024 * 1024)) MiB on the server; "
+                + "complete or abort one first",
+            retryAfterSeconds: 30
+        )
+    }
 
     static func offsetMismatch(expected: Int64, actual: Int64) -> IngestError {
         IngestError(.offsetMismatch, "the upload is at offset \(expected), not \(actual); resume from \(expected)")

@@ -41,6 +41,45 @@ public enum IngestMigrations {
                 )
                 """,
             ]
-        )
+        ),
+        Migration(
+            id: "0202_upload_writers",
+            statements: [
+                // One row per writer streaming into the spool (chunk_index -1: a tus writer, the whole
+                // session); the primary key makes two writers of one chunk impossible.
+                """
+                CREATE TABLE upload_writers (
+                    upload_id {uuid} NOT NULL REFERENCES upload_sessions (id) ON DELETE CASCADE,
+                    chunk_index INTEGER NOT NULL CHECK (chunk_index >= -1),
+                    owner_id {uuid} NOT NULL,
+                    holder {uuid} NOT NULL,
+                    reserved_bytes {bigint} NOT NULL CHECK (reserved_bytes >= 0),
+                    expires_at {timestamp} NOT NULL,
+                    PRIMARY KEY (upload_id, chunk_index)
+                )
+                """,
+                "CREATE INDEX upload_writers_owner ON upload_writers (owner_id, expires_at)",
+            ]
+        ),
+        Migration(
+            id: "0203_upload_pending_aborts",
+            statements: [
+                // Every multipart upload an assembly started and that is not known to be completed or
+                // aborted; multipart_upload_id is NULL while CreateMultipartUpload has not answered (the
+                // retry then aborts whatever the store lists under the key, which is the attempt's own).
+                """
+                CREATE TABLE upload_pending_aborts (
+                    object_key TEXT PRIMARY KEY,
+                    upload_id {uuid} NOT NULL,
+                    multipart_upload_id TEXT,
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    next_attempt_at {timestamp} NOT NULL,
+                    created_at {timestamp} NOT NULL
+                )
+                """,
+                "CREATE INDEX upload_pending_aborts_due ON upload_pending_aborts (next_attempt_at)",
+                "CREATE INDEX upload_pending_aborts_upload ON upload_pending_aborts (upload_id)",
+            ]
+        ),
     ]
 }

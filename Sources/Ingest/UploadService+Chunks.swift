@@ -10,7 +10,9 @@ extension UploadService {
     ///   - body: The bytes; reading stops with an error as soon as they exceed the chunk's length.
     ///   - checksum: `X-Chunk-SHA256`, hex; a mismatch discards the chunk.
     /// - Throws: ``IngestError/chunkLengthMismatch``, ``IngestError/chunkTooLarge``,
-    ///   ``IngestError/chunkChecksumMismatch``, ``IngestError/assemblyInProgress``, ``IngestError/gone``.
+    ///   ``IngestError/chunkChecksumMismatch``, ``IngestError/assemblyInProgress``, ``IngestError/gone``,
+    ///   ``IngestError/uploadBusy`` (another request is writing this chunk; the body is not read),
+    ///   ``IngestError/spoolQuotaExceeded`` (the body is not read).
     @discardableResult
     public func putChunk<Body: AsyncSequence>(
         uploadID: UUID,
@@ -28,43 +30,54 @@ extension UploadService {
             )
         }
         let expectedDigest = try checksum.map { try Self.normalizedDigest($0, field: "X-Chunk-SHA256") }
-        let pending = try await self.spool.receive(
-            body,
+        let expectedLength = session.expectedLength(ofChunk: index)
+        // Ownership, state, the one-writer rule and the spool quota, all before a byte is read.
+        let lease = try await self.acquireWriter(
             uploadID: uploadID,
-            index: index,
-            expectedLength: session.expectedLength(ofChunk: index),
-            expectedSHA256: expectedDigest
-        )
+            ownerID: ownerID,
+            chunkIndex: index,
+            reservedBytes: expectedLength,
+            now: now
+        ) { locked, _ in try Self.checkAcceptsChunks(locked, now: now) }
         let sessions = self.sessions
         let spool = self.spool
-        do {
-            let chunk = try await self.database.transaction { db -> UploadChunk in
-                // Under the upload's lock: assembly reads the spool only after moving the session to
-                // `assembling` under the same lock, so it never sees a chunk file being replaced.
-                guard let current = try await sessions.find(id: uploadID, lock: true, on: db) else {
-                    throw IngestError.notFound
-                }
-                try Self.checkAcceptsChunks(current, now: now)
-                try spool.commit(pending, uploadID: uploadID, index: index)
-                let chunk = UploadChunk(
-                    uploadID: uploadID,
-                    index: index,
-                    size: pending.size,
-                    sha256: pending.sha256,
-                    receivedAt: now
-                )
-                try await sessions.upsert(chunk, on: db)
-                return chunk
-            }
-            self.logger.debug(
-                "upload chunk stored",
-                metadata: ["upload.id": "\(uploadID)", "upload.chunk": "\(index)"]
+        let chunk = try await self.writing(body, under: lease) { body -> UploadChunk in
+            let pending = try await spool.receive(
+                body,
+                uploadID: uploadID,
+                index: index,
+                expectedLength: expectedLength,
+                expectedSHA256: expectedDigest
             )
-            return chunk
-        } catch {
-            spool.discard(pending)
-            throw error
+            do {
+                return try await self.database.transaction { db -> UploadChunk in
+                    // Under the upload's lock: assembly reads the spool only after moving the session to
+                    // `assembling` under the same lock, so it never sees a chunk file being replaced.
+                    guard let current = try await sessions.find(id: uploadID, lock: true, on: db) else {
+                        throw IngestError.notFound
+                    }
+                    try Self.checkAcceptsChunks(current, now: now)
+                    try spool.commit(pending, uploadID: uploadID, index: index)
+                    let chunk = UploadChunk(
+                        uploadID: uploadID,
+                        index: index,
+                        size: pending.size,
+                        sha256: pending.sha256,
+                        receivedAt: now
+                    )
+                    try await sessions.upsert(chunk, on: db)
+                    return chunk
+                }
+            } catch {
+                spool.discard(pending)
+                throw error
+            }
         }
+        self.logger.debug(
+            "upload chunk stored",
+            metadata: ["upload.id": "\(uploadID)", "upload.chunk": "\(index)"]
+        )
+        return chunk
     }
 
     /// Whether the session takes chunks now, as an error when it does not.

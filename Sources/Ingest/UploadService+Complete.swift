@@ -27,6 +27,8 @@ extension UploadService {
     ///   kept), ``IngestError/storeUnavailable`` (chunks kept; call again later).
     public func complete(uploadID: UUID, ownerID: UUID, now: Date = Date()) async throws -> Completion {
         _ = try await self.owned(uploadID, by: ownerID)
+        // Earlier attempts' multipart uploads that an outage kept from being aborted.
+        await self.retryPendingAborts(for: uploadID)
         let claim = try await self.claimAssembly(uploadID, now: now)
         switch claim {
         case .alreadyCompleted(let trackID):
@@ -152,6 +154,7 @@ extension UploadService {
                 paths: (0..<session.totalChunks).map { self.spool.path(for: uploadID, index: $0) },
                 expectedSize: session.declaredSize,
                 expectedSHA256: session.sha256,
+                uploadID: uploadID,
                 key: key,
                 contentType: contentType,
                 onMultipartCreated: { upload in

@@ -47,6 +47,8 @@ extension UploadService {
                 metadata: ["upload.key": "\(info.upload.key)", "upload.multipart_id": "\(info.upload.uploadID)"]
             )
         }
+        // Multipart uploads an outage kept from being aborted, on their backoff schedule.
+        report.abortedMultipartUploads += await self.retryPendingAborts(now: now)
         report.removedSpoolFolders = try await self.removeOrphanSpoolFolders()
         return report
     }

@@ -22,71 +22,74 @@ extension UploadService {
         return offset
     }
 
-    /// Appends bytes at `offset` (a tus `PATCH`): they are checked against `checksum`, then cut
-    /// into the session's chunks, so the chunk API and tus share one session and one assembly.
+    /// Appends bytes at `offset` (a tus `PATCH`), streamed straight into the session's chunk
+    /// files and checked against `checksum`, so the chunk API and tus share one session and one
+    /// assembly. The database transaction covers only the bookkeeping of the chunks completed.
     ///
+    /// - Parameter declaredLength: The body's `Content-Length`, if sent: reserved against the
+    ///   owner's spool quota (else the rest of the upload is).
     /// - Returns: The new offset.
     /// - Throws: ``IngestError/offsetMismatch`` when `offset` is not where the upload is,
-    ///   ``IngestError/segmentChecksumMismatch`` (the bytes are discarded), ``IngestError/chunkTooLarge``
-    ///   when the body goes past the declared size.
+    ///   ``IngestError/uploadBusy`` while another `PATCH` writes it (after ``IngestConfiguration/tusWriterPatience``), ``IngestError/spoolQuotaExceeded``
+    ///   (all three before the body is read), ``IngestError/segmentChecksumMismatch`` (the bytes are
+    ///   discarded), ``IngestError/chunkTooLarge`` when the body goes past the declared size.
     public func append<Body: AsyncSequence>(
         uploadID: UUID,
         ownerID: UUID,
         offset: Int64,
+        declaredLength: Int64? = nil,
         body: Body,
         checksum: SegmentChecksum?,
         now: Date = Date()
     ) async throws -> Int64 where Body.Element == ByteBuffer {
-        let (session, current) = try await self.offset(uploadID: uploadID, ownerID: ownerID)
+        let session = try await self.owned(uploadID, by: ownerID)
         try Self.checkAcceptsChunks(session, now: now)
-        guard offset == current else { throw IngestError.offsetMismatch(expected: current, actual: offset) }
-        let segment = try await self.spool.receiveSegment(
-            body,
-            uploadID: uploadID,
-            maxLength: session.declaredSize - offset,
-            checksum: checksum
-        )
-        defer { unlink(segment.temporaryPath) }
-        guard segment.size > 0 else { return offset }
+        let remaining = max(0, session.declaredSize - offset)
         let sessions = self.sessions
-        let spool = self.spool
         let service = self
-        try await self.database.transaction { db in
-            // Under the upload's lock, so two PATCHes at the same offset cannot both append.
-            guard let locked = try await sessions.find(id: uploadID, lock: true, on: db) else {
-                throw IngestError.notFound
-            }
+        let lease = try await self.acquireWriter(
+            uploadID: uploadID,
+            ownerID: ownerID,
+            chunkIndex: nil,
+            reservedBytes: min(max(0, declaredLength ?? remaining), remaining),
+            now: now,
+            patience: self.configuration.tusWriterPatience
+        ) { locked, db in
             try Self.checkAcceptsChunks(locked, now: now)
-            let chunks = try await sessions.chunks(uploadID: uploadID, on: db)
-            let start = service.contiguousOffset(locked, chunks: chunks)
+            let start = service.contiguousOffset(locked, chunks: try await sessions.chunks(uploadID: uploadID, on: db))
             guard start == offset else { throw IngestError.offsetMismatch(expected: start, actual: offset) }
-            guard let source = FileHandle(forReadingAtPath: segment.temporaryPath) else {
-                throw SpoolIOError(operation: "open", path: segment.temporaryPath, errno: errno)
-            }
-            defer { try? source.close() }
-            var position = offset
-            let end = offset + segment.size
-            while position < end {
-                let index = Int(position / locked.chunkSize)
-                let chunkEnd = Int64(index) * locked.chunkSize + locked.expectedLength(ofChunk: index)
-                let length = min(end, chunkEnd) - position
-                try spool.appendToPartial(from: source, length: length, uploadID: uploadID, index: index)
-                position += length
-                if position == chunkEnd {
-                    let digest = try spool.promotePartial(uploadID: uploadID, index: index)
-                    try await sessions.upsert(
-                        UploadChunk(
-                            uploadID: uploadID,
-                            index: index,
-                            size: locked.expectedLength(ofChunk: index),
-                            sha256: digest,
-                            receivedAt: now
-                        ),
-                        on: db
-                    )
-                }
-            }
         }
-        return offset + segment.size
+        let spool = self.spool
+        return try await self.writing(body, under: lease) { body -> Int64 in
+            let segment = try await spool.receiveSegment(body, session: session, offset: offset, checksum: checksum)
+            do {
+                var digests: [Int: String] = [:]
+                for (index, path) in segment.full { digests[index] = try await spool.digest(ofStaged: path) }
+                let completed = digests
+                try await self.database.transaction { db in
+                    guard let locked = try await sessions.find(id: uploadID, lock: true, on: db) else {
+                        throw IngestError.notFound
+                    }
+                    try Self.checkAcceptsChunks(locked, now: now)
+                    try spool.commitSegment(segment, uploadID: uploadID)
+                    for (index, sha256) in completed {
+                        try await sessions.upsert(
+                            UploadChunk(
+                                uploadID: uploadID,
+                                index: index,
+                                size: locked.expectedLength(ofChunk: index),
+                                sha256: sha256,
+                                receivedAt: now
+                            ),
+                            on: db
+                        )
+                    }
+                }
+            } catch {
+                spool.discard(segment)
+                throw error
+            }
+            return offset + segment.size
+        }
     }
 }

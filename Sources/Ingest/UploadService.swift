@@ -14,6 +14,8 @@ public struct UploadService: Sendable {
     let configuration: IngestConfiguration
     let database: DatabaseClient
     let sessions: UploadSessionRepository
+    let writers: UploadWriterRepository
+    let pendingAborts: PendingAbortRepository
     let tracks: TrackRepository
     let jobs: JobQueue
     let store: any ObjectStore
@@ -37,6 +39,8 @@ public struct UploadService: Sendable {
         self.configuration = configuration
         self.database = database
         self.sessions = UploadSessionRepository(database: database)
+        self.writers = UploadWriterRepository(database: database)
+        self.pendingAborts = PendingAbortRepository(database: database)
         self.tracks = TrackRepository(database: database)
         self.jobs = jobs
         self.store = store
@@ -104,10 +108,6 @@ public struct UploadService: Sendable {
         if let contentType = request.contentType, contentType.count > 200 || contentType.isEmpty {
             throw IngestError.invalidArgument("'content_type' must be 1 to 200 characters")
         }
-        let limit = self.configuration.maxActiveSessionsPerUser
-        if try await self.sessions.activeCount(ownerID: ownerID, now: now) >= limit {
-            throw IngestError.tooManySessions(limit: limit)
-        }
         let chunkSize = self.configuration.chunkSize
         let session = UploadSession(
             id: UUID(),
@@ -128,7 +128,17 @@ public struct UploadService: Sendable {
             createdAt: now,
             updatedAt: now
         )
-        try await self.sessions.insert(session)
+        let limit = self.configuration.maxActiveSessionsPerUser
+        let sessions = self.sessions
+        let writers = self.writers
+        try await self.database.transaction { db in
+            // Under the owner's lock, so parallel creates cannot all pass the count.
+            try await writers.lockOwner(ownerID, on: db)
+            if try await sessions.activeCount(ownerID: ownerID, now: now, on: db) >= limit {
+                throw IngestError.tooManySessions(limit: limit)
+            }
+            try await sessions.insert(session, on: db)
+        }
         self.logger.info(
             "upload created",
             metadata: ["upload.id": "\(session.id)", "upload.size": "\(session.declaredSize)"]
@@ -188,6 +198,7 @@ public struct UploadService: Sendable {
     /// Deletes what a dead assembly may have left in the store: a multipart upload, or an object
     /// that no track refers to.
     func freeAssemblyLeftovers(_ session: UploadSession) async {
+        await self.retryPendingAborts(for: session.id)
         guard let key = session.storageKey else { return }
         if let id = session.multipartUploadID {
             await self.assembler.abandon(MultipartUpload(key: key, uploadID: id))
@@ -211,6 +222,7 @@ public struct UploadService: Sendable {
             partSize: self.configuration.partSize,
             partConcurrency: self.configuration.partConcurrency,
             pipeCapacity: self.configuration.pipeCapacity,
+            pendingAborts: self.pendingAborts,
             logger: self.logger
         )
     }

@@ -6,8 +6,8 @@ import SQLKit
 struct UploadSessionRepository: Sendable {
     let database: DatabaseClient
 
-    func insert(_ session: UploadSession) async throws {
-        try await self.database.sql.raw(
+    func insert(_ session: UploadSession, on connection: any SQLDatabase) async throws {
+        try await connection.raw(
             """
             INSERT INTO upload_sessions (\(unsafeRaw: UploadSession.columns)) VALUES (
                 \(bind: session.id), \(bind: session.ownerID), \(bind: session.filename), \(bind: session.declaredSize),
@@ -60,8 +60,8 @@ struct UploadSessionRepository: Sendable {
     }
 
     /// Unfinished sessions of one owner (for the per-user cap).
-    func activeCount(ownerID: UUID, now: Date) async throws -> Int {
-        let row = try await self.database.sql.raw(
+    func activeCount(ownerID: UUID, now: Date, on connection: any SQLDatabase) async throws -> Int {
+        let row = try await connection.raw(
             """
             SELECT COUNT(*) AS n FROM upload_sessions
             WHERE owner_id = \(bind: ownerID) AND status IN ('receiving', 'assembling') AND expires_at > \(bind: now)

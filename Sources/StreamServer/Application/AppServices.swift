@@ -86,12 +86,14 @@ public struct AppServices: Sendable {
         self.stripe = configuration.payments.stripe.map {
             StripeConnectClient(baseURL: $0.baseURL, secretKey: $0.secretKey, httpClient: httpClient, logger: logger)
         }
+        var ingest = IngestConfiguration(
+            dataDirectory: configuration.dataDirectory,
+            backend: configuration.storageBackend == .s3 ? .s3 : .local,
+            maxUploadBytes: configuration.maxUploadBytes
+        )
+        ingest.maxSpoolBytesPerUser = configuration.maxSpoolBytesPerUser
         self.uploads = UploadService(
-            configuration: IngestConfiguration(
-                dataDirectory: configuration.dataDirectory,
-                backend: configuration.storageBackend == .s3 ? .s3 : .local,
-                maxUploadBytes: configuration.maxUploadBytes
-            ),
+            configuration: ingest,
             database: self.database,
             jobs: self.jobs,
             store: self.store,

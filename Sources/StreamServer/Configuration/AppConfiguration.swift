@@ -33,6 +33,10 @@ public struct AppConfiguration: Sendable {
     public var s3: S3?
     /// `MAX_UPLOAD_AUDIO_MB`, in bytes.
     public var maxUploadBytes: Int64 = 100 * 1024 * 1024
+    /// `MAX_SPOOL_MB_PER_USER`, in bytes: one user's unfinished uploads in the spool (default twice
+    /// ``maxUploadBytes``).
+    public var maxSpoolBytesPerUser: Int64 { self.maxSpoolBytesPerUserSetting ?? 2 * self.maxUploadBytes }
+    private var maxSpoolBytesPerUserSetting: Int64?
     /// `HLS_LADDER_KBPS`.
     public var hlsLadderKbps: [Int] = [64, 128, 256]
     /// `HLS_SEGMENT_SECONDS`.
@@ -87,6 +91,15 @@ public struct AppConfiguration: Sendable {
                 expected: "a whole number of MiB, 1 to 1048576"
             )
             self.maxUploadBytes = Int64(mb) * 1024 * 1024
+        }
+        if let raw = env["MAX_SPOOL_MB_PER_USER"] {
+            let mb = try env.integer(
+                "MAX_SPOOL_MB_PER_USER",
+                raw,
+                in: 1...1_048_576,
+                expected: "a whole number of MiB, 1 to 1048576"
+            )
+            self.maxSpoolBytesPerUserSetting = Int64(mb) * 1024 * 1024
         }
         if let raw = env["HLS_LADDER_KBPS"] {
             self.hlsLadderKbps = try Self.ladder(raw)

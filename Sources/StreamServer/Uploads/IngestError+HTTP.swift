@@ -14,14 +14,14 @@ extension IngestError {
                 IngestError.sizeMismatch.code:
                 .unprocessableContent
             case IngestError.missingChunks.code, IngestError.assemblyInProgress.code, IngestError.invalidState.code,
-                IngestError.offsetMismatch.code:
+                IngestError.offsetMismatch.code, IngestError.uploadBusy.code:
                 .conflict
             // tus's own status for a checksum mismatch.
             case IngestError.segmentChecksumMismatch.code:
                 HTTPResponse.Status(code: 460, reasonPhrase: "Checksum Mismatch")
             case IngestError.gone.code: .gone
             case IngestError.unsupportedMediaType.code: .unsupportedMediaType
-            case IngestError.tooManySessions.code: .tooManyRequests
+            case IngestError.tooManySessions.code, IngestError.spoolQuotaExceeded.code: .tooManyRequests
             case IngestError.storeUnavailable.code: .serviceUnavailable
             default: .internalServerError
             }

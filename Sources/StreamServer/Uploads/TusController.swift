@@ -141,6 +141,7 @@ struct TusController {
                 uploadID: id,
                 ownerID: owner,
                 offset: offset,
+                declaredLength: request.headers[.contentLength].flatMap { Int64($0) },
                 body: request.body,
                 checksum: checksum
             )
