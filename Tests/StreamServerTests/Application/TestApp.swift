@@ -16,9 +16,15 @@ enum TestApp {
         engine: DatabaseEngine,
         dataDirectory: String,
         database: DatabaseLocation?,
-        store: StoreBackend = .local
+        store: StoreBackend = .local,
+        extra: [String: String] = [:]
     ) throws -> AppConfiguration {
-        var environment = ["VEZA_DATA_DIR": dataDirectory, "JWT_SECRET": Self.jwtSecret, "TRANSCODE_WORKERS": "0"]
+        var environment = [
+            "VEZA_DATA_DIR": dataDirectory, "JWT_SECRET": Self.jwtSecret, "TRANSCODE_WORKERS": "0",
+            // HummingbirdTesting's live client keeps one connection for a whole test, idle while the
+            // test transcodes: only the connection tests want the 60 s default or less.
+            "HTTP_IDLE_TIMEOUT": "1h",
+        ]
         if store == .s3 {
             let settings = try TestStore.s3Settings()
             environment["TRACK_STORAGE_BACKEND"] = "s3"
@@ -32,7 +38,7 @@ enum TestApp {
             environment["DATABASE_URL"] =
                 TestDatabase.url(for: location)
         }
-        return try AppConfiguration(environment: environment)
+        return try AppConfiguration(environment: environment.merging(extra) { $1 })
     }
 
     /// Runs `body` against the application, in-process (`.router`).
@@ -40,6 +46,8 @@ enum TestApp {
         _ engine: DatabaseEngine,
         store: StoreBackend = .local,
         live: Bool = false,
+        environment: [String: String] = [:],
+        logger: Logger = TestDatabase.logger,
         _ body: @Sendable (AppServices, any TestClientProtocol) async throws -> Void
     ) async throws {
         if store == .s3 { try await TestStore.bucketReady.value }
@@ -58,9 +66,10 @@ enum TestApp {
                 engine: engine,
                 dataDirectory: directory,
                 database: location,
-                store: store
+                store: store,
+                extra: environment
             )
-            let components = try await AppServices(configuration: configuration, logger: TestDatabase.logger)
+            let components = try await AppServices(configuration: configuration, logger: logger)
             let app = buildApplication(components)
             try await app.test(live ? .live : .router) { client in
                 try await body(components, client)
