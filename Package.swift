@@ -97,6 +97,7 @@ let package = Package(
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -166,7 +167,8 @@ let package = Package(
             name: "StreamServerTests",
             dependencies: [
                 "Catalog", "Database", "Retry", "SignedURL", "Storage", "StreamServer", "TestSupport", "Transcode",
-                "VezaAPI", asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"),
+                "VezaAPI", asyncHTTPClient, crypto, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"),
+                sqlKit,
             ],
             swiftSettings: swiftSettings
         ),
