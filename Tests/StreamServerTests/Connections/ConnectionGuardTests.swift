@@ -22,9 +22,10 @@ struct ConnectionGuardTests {
                 "POST /api/v1/uploads HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
                 + "Content-Type: application/json\r\nContent-Length: 4194304\r\n\r\n"
             func reject() async throws {
-                let connection = try RawConnection(port: port)
+                // The whole 4 MiB, as far as the server takes it before it stops reading.
+                let connection = try RawConnection(port: port, sendTimeout: .milliseconds(500))
                 await connection.send(request)
-                await connection.send([UInt8](repeating: 0x20, count: 256 * 1024))
+                await connection.send([UInt8](repeating: 0x20, count: 4 * 1024 * 1024))
                 #expect(await connection.readResponse()?.status == 401)
             }
             try await reject()  // warm-up: whatever the first request opens lazily

@@ -12,7 +12,8 @@ import Glibc
 final class RawConnection: @unchecked Sendable {
     let fd: Int32
 
-    init(port: Int) throws {
+    /// - Parameter sendTimeout: How long a send waits for a peer that stopped reading.
+    init(port: Int, sendTimeout: Duration = .seconds(5)) throws {
         self.fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard self.fd >= 0 else { throw RawConnectionError("socket: errno \(errno)") }
         var address = sockaddr_in()
@@ -31,7 +32,9 @@ final class RawConnection: @unchecked Sendable {
         // Reads give up after 5 s, so a test never hangs on a server that does not answer.
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(self.fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        setsockopt(self.fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        let (seconds, attoseconds) = sendTimeout.components
+        var send = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        setsockopt(self.fd, SOL_SOCKET, SO_SNDTIMEO, &send, socklen_t(MemoryLayout<timeval>.size))
     }
 
     deinit { close(self.fd) }
