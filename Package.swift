@@ -104,6 +104,7 @@ let package = Package(
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
                 .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -191,8 +192,9 @@ let package = Package(
             name: "StreamServerTests",
             dependencies: [
                 "Catalog", "Database", "Payments", "Retry", "SignedURL", "Storage", "StreamServer", "Subscription",
-                "TestSupport", "Transcode",
-                "VezaAPI", asyncHTTPClient, httpTypes, hummingbird, hummingbirdTesting, logging, nio("NIOCore"), sqlKit,
+                "TestSupport", "Transcode", "VezaAPI", asyncHTTPClient, crypto, httpTypes, hummingbird,
+                hummingbirdTesting,
+                logging, nio("NIOCore"), sqlKit,
             ],
             swiftSettings: swiftSettings
         ),

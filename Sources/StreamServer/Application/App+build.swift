@@ -47,6 +47,7 @@ public func buildApplication(_ components: AppServices) -> some ApplicationProto
     let router = buildRouter(components)
     var app = Application(
         router: router,
+        server: .guardedHTTP1(timeouts: configuration.connectionTimeouts),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
             serverName: "veza"
@@ -66,22 +67,25 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
     let registry = MetricsBootstrap.registry
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
-    router.add(middleware: LogRequestsMiddleware(.info))
+    router.add(middleware: RequestLogMiddleware())
     router.add(middleware: MetricsMiddleware())
     router.add(middleware: JSONErrorMiddleware())
     router.add(middleware: BearerAuthMiddleware(tokens: components.tokens))
 
     router.addRoutes(
-        HealthController(checks: [
-            DatabaseHealthCheck(database: components.database),
-            DataDirectoryHealthCheck(directory: components.configuration.dataDirectory),
-            ObjectStoreHealthCheck(
-                store: components.store,
-                backend: components.configuration.storageBackend,
-                location: components.storeLocation
-            ),
-            FFmpegHealthCheck(),
-        ]).endpoints
+        HealthController(
+            checks: [
+                DatabaseHealthCheck(database: components.database),
+                DataDirectoryHealthCheck(directory: components.configuration.dataDirectory),
+                ObjectStoreHealthCheck(
+                    store: components.store,
+                    backend: components.configuration.storageBackend,
+                    location: components.storeLocation
+                ),
+                FFmpegHealthCheck(),
+            ],
+            details: components.configuration.healthDetails
+        ).endpoints
     )
     router.addRoutes(MetricsController(registry: registry).endpoints)
     router.addRoutes(IdentityController().endpoints, atPath: "api/v1")
@@ -96,6 +100,7 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
             shareTokens: ShareToken(secret: components.urlSecret),
             streamURLTTL: components.configuration.streamURLTTL,
             downloadURLTTL: components.configuration.downloadURLTTL,
+            shareMaxTTL: components.configuration.shareMaxTTL,
             allowedOrigin: components.configuration.corsAllowOrigin
         ).endpoints,
         atPath: "api/v1/tracks"

@@ -53,14 +53,15 @@ public struct AppServices: Sendable {
         try FileManager.default.createDirectory(atPath: configuration.dataDirectory, withIntermediateDirectories: true)
         self.configuration = configuration
         self.logger = logger
-        self.database = try DatabaseClient(location: configuration.database, logger: logger)
-        self.jobs = JobQueue(database: self.database, leaseDuration: TimeInterval(configuration.jobLeaseSeconds))
-        self.tracks = TrackRepository(database: self.database)
+        // The secret first: a process that must refuse to start (a short stored secret) opens nothing.
         let tokenSecret = try JWTSecret.resolve(
             configured: configuration.jwtSecret,
             dataDirectory: configuration.dataDirectory,
             logger: logger
         )
+        self.database = try DatabaseClient(location: configuration.database, logger: logger)
+        self.jobs = JobQueue(database: self.database, leaseDuration: TimeInterval(configuration.jobLeaseSeconds))
+        self.tracks = TrackRepository(database: self.database)
         self.tokens = await AccessTokens(secret: tokenSecret)
         self.urlSecret = ObjectStoreFactory.urlSecret(fromTokenSecret: tokenSecret)
         let httpClient = HTTPClient(

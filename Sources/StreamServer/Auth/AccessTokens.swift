@@ -4,59 +4,106 @@ import Logging
 
 /// Mints and verifies the platform's HS256 bearer tokens.
 ///
-/// The platform API issues these in production; `veza token` mints them for development.
+/// The platform API issues these in production; `veza token` mints them for development. Only
+/// HS256 is accepted (the header's `alg` is checked, so a token cannot name another algorithm),
+/// `nbf` is honoured and an `iat` more than ``clockSkew`` in the future is refused. A secret shorter
+/// than 32 bytes is never used: with one, nothing is minted and every token is refused.
 public struct AccessTokens: Sendable {
     struct Payload: JWTPayload {
         var sub: SubjectClaim
         var exp: ExpirationClaim
         var iat: IssuedAtClaim
+        var nbf: NotBeforeClaim?
         var role: Identity.Role
 
-        func verify(using algorithm: some JWTAlgorithm) throws {
-            try self.exp.verifyNotExpired()
-        }
+        /// The time claims are checked in ``AccessTokens/verify(_:now:)``, against its clock.
+        func verify(using algorithm: some JWTAlgorithm) throws {}
     }
 
-    private let keys: JWTKeyCollection
+    /// How far ahead of this server's clock an issuer's clock may run.
+    static let clockSkew: TimeInterval = 60
 
-    /// - Parameter secret: The HMAC secret (`JWT_SECRET` or the generated one).
+    /// Nil when the secret is too short to be safe.
+    private let keys: JWTKeyCollection?
+
+    /// - Parameter secret: The HMAC secret (`JWT_SECRET` or the generated one), at least 32 bytes.
     public init(secret: String) async {
+        guard secret.utf8.count >= JWTSecret.minimumBytes else {
+            self.keys = nil
+            return
+        }
         let keys = JWTKeyCollection()
         await keys.add(hmac: HMACKey(from: secret), digestAlgorithm: .sha256)
         self.keys = keys
     }
 
     /// Mints a token for `identity`, valid for `lifetime`.
+    ///
+    /// - Throws: ``ConfigurationError`` when the secret is shorter than 32 bytes.
     public func mint(
         _ identity: Identity,
         lifetime: Duration = .seconds(86400),
         now: Date = Date()
     ) async throws -> String {
+        guard let keys = self.keys else {
+            throw ConfigurationError("the JWT secret is shorter than \(JWTSecret.minimumBytes) bytes")
+        }
         let payload = Payload(
             sub: .init(value: identity.userID.uuidString.lowercased()),
             exp: .init(value: now.addingTimeInterval(TimeInterval(lifetime.components.seconds))),
             iat: .init(value: now),
+            nbf: nil,
             role: identity.role
         )
-        return try await self.keys.sign(payload)
+        return try await keys.sign(payload)
     }
 
-    /// Verifies a token's signature and expiry.
+    /// Verifies a token's header, signature and time claims.
     ///
-    /// - Throws: ``APIError`` 401 with what is wrong (expired, bad signature, malformed).
-    public func verify(_ token: String) async throws -> Identity {
+    /// - Parameters:
+    ///   - token: The compact JWT.
+    ///   - now: This server's clock.
+    /// - Throws: ``APIError`` 401 with what is wrong (algorithm, expired, not yet valid, bad
+    ///   signature, malformed).
+    public func verify(_ token: String, now: Date = Date()) async throws -> Identity {
+        guard let keys = self.keys else {
+            throw APIError.unauthorized("the bearer token is not valid (bad signature or malformed)")
+        }
+        switch Self.headerAlgorithm(of: token) {
+        case "HS256": break
+        case nil: throw APIError.unauthorized("the bearer token is not valid (bad signature or malformed)")
+        case .some: throw APIError.unauthorized("the bearer token must be signed with HS256 (its header's alg)")
+        }
         let payload: Payload
         do {
-            payload = try await self.keys.verify(token, as: Payload.self)
-        } catch let error as JWTError where error.errorType == .claimVerificationFailure {
-            throw APIError.unauthorized("the bearer token has expired")
+            payload = try await keys.verify(token, as: Payload.self)
         } catch {
             throw APIError.unauthorized("the bearer token is not valid (bad signature or malformed)")
+        }
+        guard now < payload.exp.value else { throw APIError.unauthorized("the bearer token has expired") }
+        if let notBefore = payload.nbf?.value, now < notBefore {
+            throw APIError.unauthorized("the bearer token is not valid yet (nbf)")
+        }
+        guard payload.iat.value.timeIntervalSince(now) <= Self.clockSkew else {
+            throw APIError.unauthorized("the bearer token was issued in the future (iat)")
         }
         guard let userID = UUID(uuidString: payload.sub.value) else {
             throw APIError.unauthorized("the bearer token's subject is not a user id")
         }
         return Identity(userID: userID, role: payload.role)
+    }
+
+    /// The `alg` of a compact JWT's header, or nil when the header is not a JSON object naming one.
+    static func headerAlgorithm(of token: String) -> String? {
+        guard let encoded = token.split(separator: ".", omittingEmptySubsequences: false).first,
+            encoded.utf8.count <= 1024
+        else { return nil }
+        var base64 = encoded.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.utf8.count % 4) % 4)
+        guard let data = Data(base64Encoded: base64),
+            let header = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return nil }
+        return header["alg"] as? String
     }
 }
 

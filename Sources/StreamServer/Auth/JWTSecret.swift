@@ -4,14 +4,24 @@ import Logging
 
 /// Finds the HMAC secret for bearer tokens: `JWT_SECRET`, or one generated once and kept in the
 /// data directory, so the embedded default works without set-up and survives restarts.
+///
+/// A secret shorter than ``minimumBytes`` is never used: a short or empty HMAC key makes tokens
+/// forgeable, so a stored one stops the start with a line naming the file.
 enum JWTSecret {
+    /// The shortest secret tokens are signed or verified with.
+    static let minimumBytes = 32
+
     static func resolve(configured: String?, dataDirectory: String, logger: Logger) throws -> String {
-        if let configured { return configured }
+        if let configured {
+            guard configured.utf8.count >= Self.minimumBytes else {
+                throw ConfigurationError("JWT_SECRET is shorter than \(Self.minimumBytes) bytes")
+            }
+            return configured
+        }
         let directory = (dataDirectory as NSString).appendingPathComponent("secrets")
         let path = (directory as NSString).appendingPathComponent("jwt-secret")
-        if let existing = try? String(contentsOfFile: path, encoding: .utf8) {
-            let secret = existing.trimmingCharacters(in: .whitespacesAndNewlines)
-            if secret.utf8.count >= 32 { return secret }
+        if FileManager.default.fileExists(atPath: path) {
+            return try Self.stored(at: path)
         }
         try FileManager.default.createDirectory(
             atPath: directory,
@@ -37,8 +47,9 @@ enum JWTSecret {
         }
         defer { unlink(temporary) }
         if link(temporary, path) != 0 {
-            if errno == EEXIST, let winner = try? String(contentsOfFile: path, encoding: .utf8) {
-                return winner.trimmingCharacters(in: .whitespacesAndNewlines)
+            if errno == EEXIST {
+                // Another process won the race: its secret, checked like any stored one.
+                return try Self.stored(at: path)
             }
             throw ConfigurationError(
                 "JWT_SECRET is not set and \(path) cannot be written; set JWT_SECRET or fix VEZA_DATA_DIR"
@@ -48,6 +59,21 @@ enum JWTSecret {
             "JWT_SECRET not set: generated a random secret for the embedded default",
             metadata: ["jwt_secret.path": "\(path)"]
         )
+        return secret
+    }
+
+    /// The secret kept at `path`, refused when unreadable or too short (never regenerated over:
+    /// tokens already minted with it, and other nodes sharing the data directory, depend on it).
+    static func stored(at path: String) throws -> String {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            throw ConfigurationError("\(path): the stored JWT secret cannot be read as UTF-8 text; fix or delete it")
+        }
+        let secret = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard secret.utf8.count >= Self.minimumBytes else {
+            throw ConfigurationError(
+                "\(path): the stored JWT secret is shorter than \(Self.minimumBytes) bytes; delete the file to have a new one generated, or set JWT_SECRET"
+            )
+        }
         return secret
     }
 }

@@ -61,6 +61,12 @@ public struct AppConfiguration: Sendable {
     public var payments = PaymentSettings()
     /// `RECONCILE_*`, `SUBSCRIPTION_*`.
     public var subscription: SubscriptionSettings
+    /// `SHARE_MAX_TTL`: the longest lifetime a share link may be given.
+    public var shareMaxTTL: Duration = .seconds(30 * 86400)
+    /// `HEALTH_DETAILS`: who sees the details of `/health/deep`.
+    public var healthDetails: HealthDetails = .admin
+    /// `HTTP_HEADER_TIMEOUT` and `HTTP_IDLE_TIMEOUT`: how long a connection may wait.
+    public var connectionTimeouts = ConnectionTimeouts()
 
     /// Reads and validates the configuration.
     ///
@@ -123,8 +129,8 @@ public struct AppConfiguration: Sendable {
         if let raw = env["TRANSCODE_WORKERS"] {
             self.transcodeWorkers = try env.integer("TRANSCODE_WORKERS", raw, in: 0...64, expected: "a count, 0 to 64")
         }
-        if let secret = env["JWT_SECRET"] {
-            guard secret.utf8.count >= 32 else {
+        if let secret = environment["JWT_SECRET"] {
+            guard secret.utf8.count >= JWTSecret.minimumBytes else {
                 throw ConfigurationError.invalid(
                     "JWT_SECRET",
                     "(hidden)",
@@ -165,6 +171,7 @@ public struct AppConfiguration: Sendable {
             }
             self.logLevel = raw.lowercased()
         }
+        try self.readHTTPSettings(env)
     }
 
     /// Applies `--host`/`--port` flags over the environment.
@@ -242,9 +249,10 @@ public struct AppConfiguration: Sendable {
         return rates.sorted()
     }
 
-    /// Parses `900`, `900s`, `15m`, `1h`, `7d`. Presigned S3 URLs live at most 7 days.
-    static func duration(_ name: String, _ raw: String) throws -> Duration {
-        let expected = "a duration such as 900, 90s, 15m or 1h, from 1s to 7d"
+    /// Parses `900`, `900s`, `15m`, `1h`, `7d`. Presigned S3 URLs live at most 7 days, the default
+    /// `maximum`.
+    static func duration(_ name: String, _ raw: String, maximum: Int64 = 604_800) throws -> Duration {
+        let expected = "a duration such as 900, 90s, 15m or 1h, from 1s to \(Self.durationText(seconds: maximum))"
         let trimmed = raw.trimmingCharacters(in: .whitespaces).lowercased()
         let units: [Character: Int64] = ["s": 1, "m": 60, "h": 3600, "d": 86400]
         var digits = Substring(trimmed)
@@ -253,7 +261,7 @@ public struct AppConfiguration: Sendable {
             digits = trimmed.dropLast()
             multiplier = unit
         }
-        guard let value = Int64(digits), value > 0, value <= 604_800 / multiplier else {
+        guard let value = Int64(digits), value > 0, value <= maximum / multiplier else {
             throw ConfigurationError.invalid(name, raw, expected: expected)
         }
         return .seconds(value * multiplier)

@@ -1,3 +1,5 @@
+import Foundation
+
 /// The validators the server holds for the selected representation (RFC 9110 §8.8).
 struct RepresentationValidators: Hashable, Sendable {
     /// The `ETag` sent with the representation, if any.
@@ -53,6 +55,8 @@ struct ConditionalRequest: Sendable {
     var ifRange: String?
     /// Whether the request has a Range field at all; its value is ``RangeDecision``'s business.
     var hasRange: Bool
+    /// The server's clock: an If-Modified-Since later than this is ignored (§13.1.3).
+    var now: HTTPDate = HTTPDate(secondsSince1970: Int64(Date().timeIntervalSince1970.rounded(.down)))
 
     init(
         method: Method,
@@ -92,14 +96,15 @@ struct ConditionalRequest: Sendable {
         }
 
         // Step 3: If-None-Match, weak comparison (§13.1.2); false means 304 for GET/HEAD and 412 otherwise.
-        // Step 4, only without If-None-Match and only for GET/HEAD: If-Modified-Since (§13.1.3).
+        // Step 4, only without If-None-Match and only for GET/HEAD: If-Modified-Since (§13.1.3), ignored
+        // when it is later than the server's clock (a client's guess, not a date it received).
         if let ifNoneMatch = HTTPFieldSyntax.presentValue(self.ifNoneMatch) {
             guard Self.ifNoneMatchHolds(ifNoneMatch, current: validators.entityTag) else {
                 return self.method.isGetOrHead ? .notModified : .preconditionFailed
             }
         } else if self.method.isGetOrHead, let ifModifiedSince = HTTPFieldSyntax.presentValue(self.ifModifiedSince),
-            let date = HTTPDate(parsing: ifModifiedSince), let lastModified = validators.lastModified,
-            lastModified <= date
+            let date = HTTPDate(parsing: ifModifiedSince), date <= self.now,
+            let lastModified = validators.lastModified, lastModified <= date
         {
             return .notModified
         }

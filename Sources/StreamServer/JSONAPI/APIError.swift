@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import NIOHTTP1
 import VezaAPI
 
 /// An error answered as `{"error": {"code": "...", "message": "..."}}` with its HTTP status.
@@ -57,6 +58,16 @@ extension APIError {
 
     static func forbidden(_ message: String) -> APIError {
         APIError(.forbidden, code: "forbidden", message: message)
+    }
+
+    /// A request whose framing (chunked encoding, Content-Length, Transfer-Encoding) is broken.
+    static func malformedBody(_ error: HTTPParserError) -> APIError {
+        APIError(
+            .badRequest,
+            code: "malformed_body",
+            message: "the request is not framed correctly (\(error)): check Content-Length and chunked encoding",
+            headers: [.connection: "close"]
+        )
     }
 
     static let unexpected = APIError(

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import Logging
+import NIOHTTP1
 
 /// Turns every error, and every bodiless 4xx/5xx, into the JSON error shape, so clients parse one
 /// format whatever failed: our own ``APIError``s, Hummingbird's `HTTPError`s (unknown route, body
@@ -15,6 +16,10 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let error as APIError {
             return error.response()
+        } catch let error as HTTPParserError {
+            // The body stream failed to parse (a bad chunk-size line, a body cut short before its
+            // Content-Length or last chunk): the client's fault, whatever route was reading it.
+            return APIError.malformedBody(error).response()
         } catch let error as HTTPError {
             return Self.apiError(for: error).response()
         } catch let error as any HTTPResponseError {

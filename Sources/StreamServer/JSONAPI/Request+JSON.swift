@@ -1,18 +1,29 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import VezaAPI
 
 extension Request {
-    /// Decodes a JSON body, answering mistakes with a 400 that says what is wrong and where
-    /// (`invalid_json`), rather than Hummingbird's generic message.
+    /// Decodes a JSON body strictly (``StrictJSON``: RFC 8259, no duplicate keys, integers where
+    /// the API wants integers), answering mistakes with a 400 that says what is wrong and where
+    /// (`invalid_json`), rather than Hummingbird's generic message. The body must be sent as
+    /// `application/json` (415 `unsupported_media_type` otherwise).
     ///
-    /// - Parameter limit: Bodies larger than this are refused with 413 before decoding.
-    func decodeJSON<T: Decodable>(as type: T.Type, limit: Int = 64 * 1024) async throws -> T {
-        if let contentType = self.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+    /// - Parameters:
+    ///   - limit: Bodies larger than this are refused with 413 before decoding.
+    ///   - fractionalFields: Dotted paths that may hold a number with a fraction or exponent.
+    func decodeJSON<T: Decodable>(
+        as type: T.Type,
+        limit: Int = 64 * 1024,
+        fractionalFields: Set<String> = []
+    ) async throws -> T {
+        let mediaType = self.headers[.contentType]?.split(separator: ";").first?
+            .trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
             throw APIError(
                 .unsupportedMediaType,
                 code: "unsupported_media_type",
-                message: "send the body as application/json"
+                message: "send the body as application/json (Content-Type: application/json)"
             )
         }
         let buffer: ByteBuffer
@@ -25,10 +36,14 @@ extension Request {
                 message: "the JSON body is larger than \(limit) bytes"
             )
         }
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
+        let bytes = Array(buffer.readableBytesView)
         do {
-            return try decoder.decode(type, from: Data(buffer.readableBytesView))
+            try StrictJSON.validate(bytes, fractionalFields: fractionalFields)
+        } catch let violation as StrictJSON.Violation {
+            throw APIError.badRequest(violation.description, code: "invalid_json")
+        }
+        do {
+            return try APIJSON.decoder().decode(type, from: Data(bytes))
         } catch let error as DecodingError {
             throw APIError.badRequest(Self.describe(error), code: "invalid_json")
         }

@@ -29,7 +29,7 @@ extension TracksController {
     }
 
     func masterPlaylist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (track, query) = try await self.authorize(request, context, purpose: .listen)
+        let (track, query, _) = try await self.authorize(request, context, purpose: .listen)
         var text = try await self.playlistText(try self.hlsPrefix(of: track) + "master.m3u8")
         let hasHiFi = Self.variantURIs(in: text).contains { Self.isHiFiURI($0) }
         if hasHiFi, !(await self.policy.mayHearHiFi(track: track, identity: context.identity)) {
@@ -83,7 +83,7 @@ extension TracksController {
     }
 
     func mediaPlaylist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (track, query) = try await self.authorize(request, context, purpose: .listen)
+        let (track, query, shareExpires) = try await self.authorize(request, context, purpose: .listen)
         let rendition = try self.hlsName(context, "rendition")
         try await self.requireHiFiIfNeeded(track, context, rendition: rendition)
         let prefix = try self.hlsPrefix(of: track) + rendition + "/"
@@ -91,14 +91,16 @@ extension TracksController {
         let rewritten: String
         if try self.redirects(prefix + "index.m3u8") {
             // Players fetch segments straight from the store: one presigned URL per segment, valid
-            // long enough to play the whole track through, with margin.
+            // long enough to play the whole track through, with margin, but never past a share
+            // token the caller's access comes from.
             let seconds = max(3600, Int((Double(track.durationMs ?? 0) / 1000) * 2) + 900)
             let now = Date()
+            let lifetime = Self.presignedLifetime(.seconds(min(seconds, 604_800)), shareExpires: shareExpires, now: now)
             rewritten = try Self.rewritingURIs(in: text) { uri in
                 try self.store.signedURL(
                     method: .get,
                     key: prefix + uri,
-                    expires: .seconds(min(seconds, 604_800)),
+                    expires: lifetime,
                     responseContentDisposition: nil,
                     date: now
                 )
@@ -110,7 +112,7 @@ extension TracksController {
     }
 
     func segment(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (track, _) = try await self.authorize(request, context, purpose: .listen)
+        let (track, _, shareExpires) = try await self.authorize(request, context, purpose: .listen)
         let rendition = try self.hlsName(context, "rendition")
         try await self.requireHiFiIfNeeded(track, context, rendition: rendition)
         let key = try self.hlsPrefix(of: track) + rendition + "/" + self.hlsName(context, "segment")
@@ -119,7 +121,7 @@ extension TracksController {
             headers[.location] = try self.store.signedURL(
                 method: request.method == .head ? .head : .get,
                 key: key,
-                expires: self.streamURLTTL
+                expires: Self.presignedLifetime(self.streamURLTTL, shareExpires: shareExpires, now: Date())
             )
             headers[.cacheControl] = "private, no-store"
             return Response(status: .found, headers: headers)
@@ -144,7 +146,7 @@ extension TracksController {
     }
 
     func waveform(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (track, _) = try await self.authorize(request, context, purpose: .listen)
+        let (track, _, _) = try await self.authorize(request, context, purpose: .listen)
         _ = try self.hlsPrefix(of: track)
         guard let key = track.waveformKey else { throw APIError.notFound("no waveform") }
         let object = try await self.store.get(key: key)

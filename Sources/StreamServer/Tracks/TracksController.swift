@@ -21,6 +21,8 @@ struct TracksController: Sendable {
     let shareTokens: ShareToken
     let streamURLTTL: Duration
     let downloadURLTTL: Duration
+    /// `SHARE_MAX_TTL`: the longest lifetime ``createShare(_:_:)`` gives a link.
+    var shareMaxTTL: Duration = .seconds(30 * 86400)
     /// `Access-Control-Allow-Origin` for browser players.
     let allowedOrigin: String
 
@@ -43,15 +45,18 @@ struct TracksController: Sendable {
         routes.get(":id/hls/:rendition/:segment") { request, context in try await self.segment(request, context) }
         routes.head(":id/hls/:rendition/:segment") { request, context in try await self.segment(request, context) }
         routes.get(":id/waveform.json") { request, context in try await self.waveform(request, context) }
+        routes.post(":id/share") { request, context in try await self.createShare(request, context) }
         return routes
     }
 
-    /// The track, if the caller may use it for `purpose`; the `?share=` query to carry on URLs.
+    /// The track, if the caller may use it for `purpose`; the `?share=` query to carry on URLs; and,
+    /// when the caller's access may come from a share token (not the owner or an admin), when that
+    /// token expires: no presigned URL handed out may outlive it.
     func authorize(
         _ request: Request,
         _ context: AppRequestContext,
         purpose: TrackAccessPolicy.Purpose
-    ) async throws -> (Track, shareQuery: String) {
+    ) async throws -> (Track, shareQuery: String, shareExpires: Date?) {
         let notFound = APIError.notFound("no such track")
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw notFound }
         guard let track = try await self.tracks.find(id: id) else { throw notFound }
@@ -60,14 +65,17 @@ struct TracksController: Sendable {
         switch await self.policy.decide(track: track, identity: context.identity, shareToken: check, purpose: purpose) {
         case .allow:
             var query = ""
-            if let token, case .valid = check {
+            var shareExpires: Date? = nil
+            if let token, case .valid(_, let expires) = check {
+                let privileged = context.identity.map { $0.isAdmin || $0.userID == track.ownerID } ?? false
+                if !privileged { shareExpires = expires }
                 query =
                     "?share="
                     + (token.addingPercentEncoding(
                         withAllowedCharacters: .urlQueryAllowed.subtracting(["&", "+", "="])
                     ) ?? token)
             }
-            return (track, query)
+            return (track, query, shareExpires)
         case .hide:
             throw notFound
         case .forbid(let message):
@@ -76,7 +84,7 @@ struct TracksController: Sendable {
     }
 
     func metadata(_ request: Request, _ context: AppRequestContext) async throws -> Response {
-        let (track, query) = try await self.authorize(request, context, purpose: .listen)
+        let (track, query, _) = try await self.authorize(request, context, purpose: .listen)
         var response = try jsonResponse(TrackResource(track: track, query: query))
         response.headers[.cacheControl] = "private, no-cache"
         return response
@@ -97,7 +105,7 @@ struct TracksController: Sendable {
         _ context: AppRequestContext,
         purpose: TrackAccessPolicy.Purpose
     ) async throws -> Response {
-        let (track, _) = try await self.authorize(request, context, purpose: purpose)
+        let (track, _, shareExpires) = try await self.authorize(request, context, purpose: purpose)
         var original = purpose == .download
         if !original { original = await self.policy.mayHaveOriginal(track: track, identity: context.identity) }
         var headers = self.corsHeaders(request)
@@ -125,12 +133,17 @@ struct TracksController: Sendable {
             ? ContentDisposition(title: track.title, fileExtension: (track.storageKey as NSString).pathExtension)
                 .headerValue : nil
         if try self.redirects(key) {
+            let now = Date()
             let url = try self.store.signedURL(
                 method: request.method == .head ? .head : .get,
                 key: key,
-                expires: purpose == .download ? self.downloadURLTTL : self.streamURLTTL,
+                expires: Self.presignedLifetime(
+                    purpose == .download ? self.downloadURLTTL : self.streamURLTTL,
+                    shareExpires: shareExpires,
+                    now: now
+                ),
                 responseContentDisposition: disposition,
-                date: Date()
+                date: now
             )
             headers[.location] = url
             headers[.cacheControl] = "private, no-store"

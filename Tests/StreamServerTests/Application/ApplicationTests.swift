@@ -9,14 +9,17 @@ import Testing
 
 @Suite("Application")
 struct ApplicationTests {
-    @Test("/health and /health/deep report every dependency", arguments: DatabaseEngine.allCases)
+    @Test("/health and /health/deep report every dependency (details for an admin)", arguments: DatabaseEngine.allCases)
     func health(engine: DatabaseEngine) async throws {
         try await TestApp.with(engine) { _, client in
+            let admin: HTTPFields = [
+                .authorization: "Bearer \(try await TestApp.token(for: Identity(userID: UUID(), role: .admin)))"
+            ]
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(response.body.jsonObject?["status"] as? String == "ok")
             }
-            try await client.execute(uri: "/health/deep", method: .get) { response in
+            try await client.execute(uri: "/health/deep", method: .get, headers: admin) { response in
                 #expect(response.status == .ok)
                 let body = try #require(response.body.jsonObject)
                 #expect(body["status"] as? String == "ok")
@@ -35,7 +38,7 @@ struct ApplicationTests {
 
     @Test("/health/deep answers 503 when the data directory is gone")
     func deepHealthFails() async throws {
-        try await TestApp.with(.sqlite) { components, client in
+        try await TestApp.with(.sqlite, environment: ["HEALTH_DETAILS": "public"]) { components, client in
             try FileManager.default.removeItem(atPath: components.configuration.dataDirectory)
             defer {
                 try? FileManager.default.createDirectory(

@@ -17,10 +17,14 @@ enum TestApp {
         dataDirectory: String,
         database: DatabaseLocation?,
         store: StoreBackend = .local,
-        environment extra: [String: String] = [:]
+        extra: [String: String] = [:]
     ) throws -> AppConfiguration {
-        var environment = ["VEZA_DATA_DIR": dataDirectory, "JWT_SECRET": Self.jwtSecret, "TRANSCODE_WORKERS": "0"]
-        environment.merge(extra) { $1 }
+        var environment = [
+            "VEZA_DATA_DIR": dataDirectory, "JWT_SECRET": Self.jwtSecret, "TRANSCODE_WORKERS": "0",
+            // HummingbirdTesting's live client keeps one connection for a whole test, idle while the
+            // test transcodes: only the connection tests want the 60 s default or less.
+            "HTTP_IDLE_TIMEOUT": "1h",
+        ]
         if store == .s3 {
             let settings = try TestStore.s3Settings()
             environment["TRACK_STORAGE_BACKEND"] = "s3"
@@ -34,7 +38,7 @@ enum TestApp {
             environment["DATABASE_URL"] =
                 TestDatabase.url(for: location)
         }
-        return try AppConfiguration(environment: environment)
+        return try AppConfiguration(environment: environment.merging(extra) { $1 })
     }
 
     /// Runs `body` against the application, in-process (`.router`).
@@ -43,6 +47,7 @@ enum TestApp {
         store: StoreBackend = .local,
         live: Bool = false,
         environment: [String: String] = [:],
+        logger: Logger = TestDatabase.logger,
         _ body: @Sendable (AppServices, any TestClientProtocol) async throws -> Void
     ) async throws {
         if store == .s3 { try await TestStore.bucketReady.value }
@@ -62,9 +67,9 @@ enum TestApp {
                 dataDirectory: directory,
                 database: location,
                 store: store,
-                environment: environment
+                extra: environment
             )
-            let components = try await AppServices(configuration: configuration, logger: TestDatabase.logger)
+            let components = try await AppServices(configuration: configuration, logger: logger)
             let app = buildApplication(components)
             try await app.test(live ? .live : .router) { client in
                 try await body(components, client)
