@@ -1,3 +1,4 @@
+import Foundation
 import Payments
 import TestSupport
 import Testing
@@ -103,6 +104,57 @@ struct HyperswitchEventTests {
         }
     }
 
+    @Test("send(to:) POSTs the exact signed bytes with Hyperswitch's headers")
+    func fakeWebhookDelivery() async throws {
+        try await FakeHyperswitch.with { fake in
+            let received = ReceivedRequests()
+            let receiver = try await FakeHTTPServer.start { request in
+                received.append(request)
+                return FakeHTTPResponse(status: 204)
+            }
+            do {
+                _ = try await PaymentsTestClient.hyperswitch(fake).createPayment(
+                    HyperswitchPaymentRequest(
+                        paymentID: "inv_send",
+                        amountMinor: 500,
+                        currency: "USD",
+                        customerID: "u"
+                    ),
+                    idempotencyKey: "inv_send"
+                )
+                fake.setPaymentStatus("inv_send", "failed")
+                let webhook = try #require(fake.webhook(for: "inv_send"))
+                #expect(webhook.eventType == "payment_failed")
+                let answer = try await webhook.send(
+                    to: receiver.url.appendingPathComponent("api/v1/webhooks/hyperswitch")
+                )
+                #expect(answer.status == 204)
+                // A redelivery is the same bytes.
+                _ = try await webhook.send(to: receiver.url.appendingPathComponent("api/v1/webhooks/hyperswitch"))
+                let requests = received.all
+                #expect(requests.count == 2)
+                let first = try #require(requests.first)
+                #expect(first.method == "POST")
+                #expect(first.path == "/api/v1/webhooks/hyperswitch")
+                #expect(first.header("Content-Type") == "application/json")
+                #expect(first.body == webhook.body)
+                #expect(requests.last?.body == first.body)
+                #expect(
+                    HyperswitchWebhook.verify(
+                        body: first.body,
+                        signatureHeader: first.header("X-Webhook-Signature-512"),
+                        secret: fake.webhookSecret
+                    )
+                )
+                #expect(try HyperswitchEvent.decode(first.body).paymentStatus == .failed)
+            } catch {
+                await receiver.shutdown()
+                throw error
+            }
+            await receiver.shutdown()
+        }
+    }
+
     @Test func statusSets() {
         #expect(HyperswitchPaymentStatus.succeeded.isTerminal && HyperswitchPaymentStatus.succeeded.isSucceeded)
         #expect(HyperswitchPaymentStatus.expired.isFailed && HyperswitchPaymentStatus.cancelled.isFailed)
@@ -117,4 +169,13 @@ struct HyperswitchEventTests {
         #expect(HyperswitchRefundStatus.pending.isKnown && !HyperswitchRefundStatus.review.isTerminal)
         #expect(HyperswitchRefundStatus.failed.isFailed && HyperswitchRefundStatus.failed.isTerminal)
     }
+}
+
+/// Requests a test receiver saw.
+final class ReceivedRequests: @unchecked Sendable {
+    private let lock = NSLock()
+    private var requests: [FakeHTTPRequest] = []
+
+    func append(_ request: FakeHTTPRequest) { self.lock.withLock { self.requests.append(request) } }
+    var all: [FakeHTTPRequest] { self.lock.withLock { self.requests } }
 }

@@ -11,6 +11,9 @@ enum PaymentsTestClient {
         maximumAttempts: 3,
         backoff: Backoff(base: .milliseconds(5), cap: .milliseconds(20), jitter: .full)
     )
+    /// Per attempt. Long, so that a machine loaded by parallel suites never turns a slow answer into
+    /// a timeout and a retry (the tests count the requests the fakes saw).
+    static let attemptTimeout: Duration = .seconds(120)
 
     static func hyperswitch(
         _ fake: FakeHyperswitch,
@@ -22,7 +25,8 @@ enum PaymentsTestClient {
             apiKey: apiKey ?? fake.apiKey,
             httpClient: .shared,
             logger: Self.logger,
-            retry: retry
+            retry: retry,
+            timeout: Self.attemptTimeout
         )
     }
 }

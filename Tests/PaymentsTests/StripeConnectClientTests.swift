@@ -11,7 +11,8 @@ struct StripeConnectClientTests {
             secretKey: key ?? fake.secretKey,
             httpClient: .shared,
             logger: PaymentsTestClient.logger,
-            retry: PaymentsTestClient.quickRetry
+            retry: PaymentsTestClient.quickRetry,
+            timeout: PaymentsTestClient.attemptTimeout
         )
     }
 

@@ -61,7 +61,8 @@ extension FakeHyperswitch {
     /// - Parameters:
     ///   - id: The payment.
     ///   - eventType: Defaults to the one Hyperswitch raises for the payment's status.
-    ///   - eventID: Defaults to a fresh `evt_…` id; pass the same one to build a redelivery.
+    ///   - eventID: Defaults to a fresh `evt_…` id. A redelivery is the same value sent again (the
+    ///     same bytes, as Hyperswitch resends); a new call with the same id has a new timestamp.
     public func webhook(
         forPayment id: String,
         eventType: String? = nil,
@@ -70,6 +71,17 @@ extension FakeHyperswitch {
         guard let payment = self.payment(id) else { return nil }
         let type = eventType ?? Self.eventType(forPaymentStatus: payment.status) ?? "payment_processing"
         return self.webhook(type: type, content: "payment_details", object: self.render(payment), eventID: eventID)
+    }
+
+    /// ``webhook(forPayment:eventType:eventID:)``: the webhook of a payment, the usual case.
+    public func webhook(
+        for paymentID: String,
+        eventType: String? = nil,
+        eventID: String? = nil
+    )
+        -> FakeHyperswitchWebhook?
+    {
+        self.webhook(forPayment: paymentID, eventType: eventType, eventID: eventID)
     }
 
     /// A signed `refund_details` webhook for a stored refund in its current status.
