@@ -113,7 +113,8 @@ struct WebhookDeliveryTests {
             let paidPayment = try #require(
                 try await M.subscribe(client, paid, plan: "creator").payment?["payment_id"] as? String
             )
-            _ = try await M.subscribe(client, stuck, plan: "premium", cycle: "yearly")  // trialing: nothing to reconcile
+            // A trial first: nothing to reconcile.
+            _ = try await M.subscribe(client, stuck, plan: "premium", cycle: "yearly")
             _ = try await M.call(client, .post, "/api/v1/subscriptions/cancel", as: stuck)
             let stuckPayment = try #require(
                 try await M.subscribe(client, stuck, plan: "premium").payment?["payment_id"] as? String
