@@ -105,6 +105,15 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
         ).endpoints,
         atPath: "api/v1/tracks"
     )
+    router.addRoutes(
+        TrackLibraryController(
+            database: components.database,
+            tracks: components.tracks,
+            jobs: components.jobs,
+            cleanupMaxAttempts: components.cleanupHandler.maxAttempts
+        ).endpoints,
+        atPath: "api/v1"
+    )
     router.addRoutes(UploadsController(uploads: components.uploads).endpoints, atPath: "api/v1")
     return router
 }
