@@ -73,3 +73,41 @@ public struct UploadLimits: Codable, Sendable, Equatable {
         self.chunkSize = chunkSize
     }
 }
+
+/// `POST /api/v1/dev/token` (only with `VEZA_DEV_LOGIN=1`): the user to mint a token for.
+public struct DevTokenRequest: Codable, Sendable, Equatable {
+    public var userID: String
+
+    enum CodingKeys: String, CodingKey {
+        case userID = "user_id"
+    }
+
+    public init(userID: String) {
+        self.userID = userID
+    }
+}
+
+/// `POST /api/v1/dev/token` → 201: a development bearer token.
+public struct DevToken: Codable, Sendable, Equatable {
+    public var token: String
+    public var userID: String
+
+    enum CodingKeys: String, CodingKey {
+        case token
+        case userID = "user_id"
+    }
+
+    public init(token: String, userID: String) {
+        self.token = token
+        self.userID = userID
+    }
+}
+
+/// `GET /api/v1/dev/token` → 200 when development sign-in is on (404 otherwise).
+public struct DevLoginStatus: Codable, Sendable, Equatable {
+    public var enabled: Bool
+
+    public init(enabled: Bool) {
+        self.enabled = enabled
+    }
+}

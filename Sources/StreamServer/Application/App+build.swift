@@ -83,6 +83,15 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
         ]).endpoints
     )
     router.addRoutes(MetricsController(registry: registry).endpoints)
+    router.addRoutes(
+        WebAppController(
+            storeOrigin: components.configuration.s3.flatMap { WebAppController.origin(of: $0.endpoint) }
+        ).endpoints
+    )
+    router.addRoutes(
+        DevLoginController(enabled: components.configuration.devLogin, tokens: components.tokens).endpoints,
+        atPath: "api/v1"
+    )
     router.addRoutes(IdentityController().endpoints, atPath: "api/v1")
     router.addRoutes(
         TracksController(
