@@ -108,6 +108,8 @@ let package = Package(
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            // The web app: plain HTML, CSS and JavaScript modules, served at `/` as they are.
+            resources: [.copy("Public")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -12,6 +12,7 @@
 #   services  PostgreSQL 15 + SeaweedFS on free loopback ports, in a temp dir,
 #             stopped on exit (also on failure and Ctrl-C)
 #   test      swift test --skip-build, with DIR/env.sh's VEZA_TEST_* exported
+#   browser   scripts/browser-test.sh: the web app in headless Chromium (full runs only)
 #
 # Environment: VEZA_TEST_FILTER=REGEX is passed as `swift test --filter`.
 # Exit status: 0 only when every phase passed.
@@ -215,5 +216,18 @@ elif ((test_rc == 0)); then
 else
     tests_failed=1
     phase_end FAILED "swift test ${test_args[*]} exited ${test_rc}"
+fi
+# --- browser ----------------------------------------------------------------
+# The web app in headless Chromium against a debug `veza serve`, embedded then PostgreSQL (about
+# 45 s); only on a full run (a filtered run is for the Swift tests).
+if [[ -z "${VEZA_TEST_FILTER:-}" && $# -eq 0 ]]; then
+    phase_begin browser
+    browser_out="$(mktemp -d -t veza-browser.XXXXXX)"
+    if bash scripts/browser-test.sh "${browser_out}" </dev/null; then
+        phase_end ok "screenshots in ${browser_out}"
+    else
+        tests_failed=1
+        phase_end FAILED "scripts/browser-test.sh (screenshots and server logs in ${browser_out})"
+    fi
 fi
 exit 0 # cleanup turns a failed phase into exit 1

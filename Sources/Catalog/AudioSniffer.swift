@@ -27,6 +27,14 @@ public enum AudioSniffer {
     static let mp3 = Format(name: "MPEG audio", contentType: "audio/mpeg", fileExtension: "mp3", demuxer: "mp3")
     static let adts = Format(name: "AAC (ADTS)", contentType: "audio/aac", fileExtension: "aac", demuxer: "aac")
     static let flac = Format(name: "FLAC", contentType: "audio/flac", fileExtension: "flac", demuxer: "flac")
+    static let wav = Format(name: "WAV", contentType: "audio/wav", fileExtension: "wav", demuxer: "wav")
+    static let aiff = Format(name: "AIFF", contentType: "audio/aiff", fileExtension: "aiff", demuxer: "aiff")
+    static let ogg = Format(name: "Ogg", contentType: "audio/ogg", fileExtension: "ogg", demuxer: "ogg")
+    static let mp4 = Format(name: "MP4/M4A", contentType: "audio/mp4", fileExtension: "m4a", demuxer: "mov")
+    static let caf = Format(name: "CAF", contentType: "audio/x-caf", fileExtension: "caf", demuxer: "caf")
+
+    /// Every format ``sniff(read:)`` recognises: what `GET /api/v1/upload/limits` lists.
+    public static let formats = [mp3, adts, flac, wav, aiff, ogg, mp4, caf]
 
     /// Sniffs a file through `read(offset, length)`, which returns up to `length` bytes from
     /// `offset` (fewer at the end of the file, none past it).
@@ -102,19 +110,19 @@ public enum AudioSniffer {
     static func container(_ bytes: [UInt8]) -> Format? {
         if ascii(bytes, 0, "fLaC") { return flacStream(bytes) }
         if ascii(bytes, 0, "RIFF") && ascii(bytes, 8, "WAVE") && chunkID(bytes, 12) {
-            return Format(name: "WAV", contentType: "audio/wav", fileExtension: "wav", demuxer: "wav")
+            return Self.wav
         }
         if ascii(bytes, 0, "FORM") && (ascii(bytes, 8, "AIFF") || ascii(bytes, 8, "AIFC")) && chunkID(bytes, 12) {
-            return Format(name: "AIFF", contentType: "audio/aiff", fileExtension: "aiff", demuxer: "aiff")
+            return Self.aiff
         }
         if ascii(bytes, 0, "OggS") && bytes.count > 5 && bytes[4] == 0 {
-            return Format(name: "Ogg", contentType: "audio/ogg", fileExtension: "ogg", demuxer: "ogg")
+            return Self.ogg
         }
         if ascii(bytes, 4, "ftyp") && bytes.count >= 12 && bigEndian32(bytes, 0) >= 8 && chunkID(bytes, 8) {
-            return Format(name: "MP4/M4A", contentType: "audio/mp4", fileExtension: "m4a", demuxer: "mov")
+            return Self.mp4
         }
         if ascii(bytes, 0, "caff") && bytes.count >= 6 && bytes[4] == 0 && bytes[5] == 1 {
-            return Format(name: "CAF", contentType: "audio/x-caf", fileExtension: "caf", demuxer: "caf")
+            return Self.caf
         }
         return mpegFrames(bytes)
     }

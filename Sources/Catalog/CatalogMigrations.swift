@@ -45,5 +45,14 @@ public enum CatalogMigrations {
                 "ALTER TABLE tracks ADD COLUMN last_transcode_error TEXT",
             ]
         ),
+        Migration(
+            id: "0104_track_deletion",
+            statements: [
+                // Set once by the state machine's deletion; the row goes when its objects are gone.
+                "ALTER TABLE tracks ADD COLUMN deleted_at {timestamp}",
+                // Keyset pagination of a user's tracks, newest first.
+                "CREATE INDEX tracks_owner_listing ON tracks (owner_id, created_at, id)",
+            ]
+        ),
     ]
 }

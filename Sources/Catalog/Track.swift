@@ -57,6 +57,9 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
     /// Why the latest re-transcode of a ready track failed (the track kept its tree); nil after a
     /// success.
     public var lastTranscodeError: String?
+    /// When the owner or an admin deleted the track: from then on it is never served, and a
+    /// `track.cleanup` job removes its objects and then the row.
+    public var deletedAt: Date?
     public var createdAt: Date
     public var updatedAt: Date
 
@@ -113,6 +116,7 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
         case waveformKey = "waveform_key"
         case streamKey = "stream_key"
         case lastTranscodeError = "last_transcode_error"
+        case deletedAt = "deleted_at"
         case createdAt = "created_at"
         case updatedAt = "updated_at"
     }
@@ -127,7 +131,7 @@ public struct Track: Codable, Sendable, Equatable, Identifiable {
     static let columns = """
         id, owner_id, title, visibility, status, failure_reason, storage_backend, storage_key, size_bytes, sha256, \
         content_type, duration_ms, hls_prefix, renditions, loudness_lufs, true_peak_dbtp, waveform_key, stream_key, \
-        last_transcode_error, created_at, updated_at
+        last_transcode_error, deleted_at, created_at, updated_at
         """
 
     /// The renditions of the current HLS tree.

@@ -24,7 +24,7 @@ public struct TrackRepository: Sendable {
                 \(bind: track.storageKey), \(bind: track.sizeBytes), \(bind: track.sha256), \(bind: track.contentType),
                 \(bind: track.durationMs), \(bind: track.hlsPrefix), \(bind: track.renditions),
                 \(bind: track.loudnessLUFS), \(bind: track.truePeakDBTP), \(bind: track.waveformKey),
-                \(bind: track.streamKey), \(bind: track.lastTranscodeError), \(bind: track.createdAt), \(bind: track.updatedAt))
+                \(bind: track.streamKey), \(bind: track.lastTranscodeError), \(bind: track.deletedAt), \(bind: track.createdAt), \(bind: track.updatedAt))
             """
         ).run()
     }
@@ -50,10 +50,10 @@ public struct TrackRepository: Sendable {
         }
     }
 
-    /// The track with this id, if any.
+    /// The track with this id, if any and not deleted (a deleted track is never served).
     public func find(id: UUID, on connection: (any SQLDatabase)? = nil) async throws -> Track? {
         try await (connection ?? self.database.sql).raw(
-            "SELECT \(unsafeRaw: Track.columns) FROM tracks WHERE id = \(bind: id)"
+            "SELECT \(unsafeRaw: Track.columns) FROM tracks WHERE id = \(bind: id) AND deleted_at IS NULL"
         ).first(decoding: Track.self)
     }
 
@@ -86,7 +86,7 @@ public struct TrackRepository: Sendable {
         now: Date,
         on db: any SQLDatabase
     ) async throws -> Track {
-        var machine = Track.StateMachine(status: current.status)
+        var machine = Track.StateMachine(status: current.status, isDeleted: current.deletedAt != nil)
         let invalid = TrackError.invalidTransition(from: current.status, event: event)
         var assignments: SQLQueryString
         var guardPrefix = false
@@ -112,8 +112,13 @@ public struct TrackRepository: Sendable {
         case .recordTranscodeError(let reason):
             (from, to) = (.ready, .ready)
             assignments = "last_transcode_error = \(bind: reason)"
+        case .markDeleted(let old):
+            (from, to) = (old, old)
+            assignments = "deleted_at = \(bind: now)"
         }
-        var condition: SQLQueryString = "id = \(bind: current.id) AND status = \(bind: from.rawValue)"
+        // A deleted track takes no further writes, whoever read it before the deletion.
+        var condition: SQLQueryString =
+            "id = \(bind: current.id) AND status = \(bind: from.rawValue) AND deleted_at IS NULL"
         if guardPrefix {
             condition =
                 current.hlsPrefix.map { "\(condition) AND hls_prefix = \(bind: $0)" }

@@ -66,7 +66,7 @@ public struct JobWorker: Service {
                 await self.process(job)
             case .buried(let job, let reason):
                 var logger = self.logger
-                logger[metadataKey: "job.id"] = "\(job.id)"
+                logger[metadataKey: "job.id"] = "\(job.id.uuidString.lowercased())"
                 logger.error("job buried: attempts used up", metadata: ["error.message": "\(reason)"])
                 await self.handler.jobDied(job, reason: reason, logger: logger)
             case nil:
@@ -79,7 +79,7 @@ public struct JobWorker: Service {
     /// Runs one claimed job to an outcome the queue records.
     func process(_ job: Job) async {
         var logger = self.logger
-        logger[metadataKey: "job.id"] = "\(job.id)"
+        logger[metadataKey: "job.id"] = "\(job.id.uuidString.lowercased())"
         logger[metadataKey: "job.attempt"] = "\(job.attempts)"
         logger.info("job started")
         let outcome = await self.runWithHeartbeat(job, logger: logger)

@@ -75,7 +75,7 @@ extension UploadService {
         }
         self.logger.debug(
             "upload chunk stored",
-            metadata: ["upload.id": "\(uploadID)", "upload.chunk": "\(index)"]
+            metadata: ["upload.id": "\(uploadID.uuidString.lowercased())", "upload.chunk": "\(index)"]
         )
         return chunk
     }

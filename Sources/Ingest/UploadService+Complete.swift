@@ -49,12 +49,12 @@ extension UploadService {
                 if reverted == nil {
                     self.logger.error(
                         "upload not reverted after failed assembly",
-                        metadata: ["upload.id": "\(uploadID)"]
+                        metadata: ["upload.id": "\(uploadID.uuidString.lowercased())"]
                     )
                 }
                 self.logger.warning(
                     "upload assembly failed",
-                    metadata: ["upload.id": "\(uploadID)", "error.message": "\(error)"]
+                    metadata: ["upload.id": "\(uploadID.uuidString.lowercased())", "error.message": "\(error)"]
                 )
                 throw Self.clientError(error)
             }
@@ -218,7 +218,10 @@ extension UploadService {
         self.spool.removeAll(uploadID: uploadID)
         self.logger.info(
             "upload completed",
-            metadata: ["upload.id": "\(uploadID)", "track.id": "\(trackID)", "track.size": "\(stored.size)"]
+            metadata: [
+                "upload.id": "\(uploadID.uuidString.lowercased())", "track.id": "\(trackID.uuidString.lowercased())",
+                "track.size": "\(stored.size)",
+            ]
         )
         return track
     }

@@ -74,7 +74,7 @@ extension UploadService {
         guard let expired else { return false }
         self.spool.removeAll(uploadID: uploadID)
         await self.freeAssemblyLeftovers(expired)
-        self.logger.info("upload expired", metadata: ["upload.id": "\(uploadID)"])
+        self.logger.info("upload expired", metadata: ["upload.id": "\(uploadID.uuidString.lowercased())"])
         return true
     }
 

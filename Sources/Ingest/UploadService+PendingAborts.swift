@@ -48,7 +48,7 @@ extension UploadService {
             } catch {
                 self.logger.warning(
                     "pending multipart abort not updated",
-                    metadata: ["upload.id": "\(record.uploadID)", "error.message": "\(error)"]
+                    metadata: ["upload.id": "\(record.uploadID.uuidString.lowercased())", "error.message": "\(error)"]
                 )
             }
         }

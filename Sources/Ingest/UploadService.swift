@@ -50,6 +50,8 @@ public struct UploadService: Sendable {
 
     /// `MAX_UPLOAD_AUDIO_MB` in bytes.
     public var maxUploadBytes: Int64 { self.configuration.maxUploadBytes }
+    /// Bytes per chunk of every new session.
+    public var chunkSize: Int64 { self.configuration.chunkSize }
 
     /// What a client declares when it starts an upload.
     public struct NewUpload: Sendable {
@@ -141,7 +143,7 @@ public struct UploadService: Sendable {
         }
         self.logger.info(
             "upload created",
-            metadata: ["upload.id": "\(session.id)", "upload.size": "\(session.declaredSize)"]
+            metadata: ["upload.id": "\(session.id.uuidString.lowercased())", "upload.size": "\(session.declaredSize)"]
         )
         return session
     }
@@ -191,7 +193,7 @@ public struct UploadService: Sendable {
         self.spool.removeAll(uploadID: uploadID)
         if let aborted {
             await self.freeAssemblyLeftovers(aborted)
-            self.logger.info("upload aborted", metadata: ["upload.id": "\(uploadID)"])
+            self.logger.info("upload aborted", metadata: ["upload.id": "\(uploadID.uuidString.lowercased())"])
         }
     }
 

@@ -88,6 +88,15 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
         ).endpoints
     )
     router.addRoutes(MetricsController(registry: registry).endpoints)
+    router.addRoutes(
+        WebAppController(
+            storeOrigin: components.configuration.s3.flatMap { WebAppController.origin(of: $0.endpoint) }
+        ).endpoints
+    )
+    router.addRoutes(
+        DevLoginController(enabled: components.configuration.devLogin, tokens: components.tokens).endpoints,
+        atPath: "api/v1"
+    )
     router.addRoutes(IdentityController().endpoints, atPath: "api/v1")
     router.addRoutes(
         TracksController(
@@ -113,6 +122,15 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
             maxAttempts: components.transcodeHandler.maxAttempts
         ).endpoints,
         atPath: "api/v1/tracks"
+    )
+    router.addRoutes(
+        TrackLibraryController(
+            database: components.database,
+            tracks: components.tracks,
+            jobs: components.jobs,
+            cleanupMaxAttempts: components.cleanupHandler.maxAttempts
+        ).endpoints,
+        atPath: "api/v1"
     )
     router.addRoutes(UploadsController(uploads: components.uploads).endpoints, atPath: "api/v1")
     router.addRoutes(

@@ -148,6 +148,11 @@ public struct AppServices: Sendable {
         )
     }
 
+    /// Removes a deleted track's objects, then its row.
+    public var cleanupHandler: TrackCleanupJobHandler {
+        TrackCleanupJobHandler(tracks: self.tracks, store: self.store)
+    }
+
     /// Where objects live, for logs and `/health/deep`.
     public var storeLocation: String {
         switch self.configuration.storageBackend {
@@ -191,7 +196,7 @@ public struct AppServices: Sendable {
 
     /// A queue without a handler gets no worker, so its jobs wait rather than fail.
     public func workers(count: Int) -> [any Service] {
-        let handlers: [any JobHandler] = [self.transcodeHandler]
+        let handlers: [any JobHandler] = [self.transcodeHandler, self.cleanupHandler]
         return handlers.flatMap { handler in
             (0..<count).map { _ in
                 JobWorker(queue: self.jobs, handler: handler, readiness: self.schemaReady, logger: self.logger)

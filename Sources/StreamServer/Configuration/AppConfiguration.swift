@@ -67,6 +67,9 @@ public struct AppConfiguration: Sendable {
     public var healthDetails: HealthDetails = .admin
     /// `HTTP_HEADER_TIMEOUT` and `HTTP_IDLE_TIMEOUT`: how long a connection may wait.
     public var connectionTimeouts = ConnectionTimeouts()
+    /// `VEZA_DEV_LOGIN=1`: `POST /api/v1/dev/token` mints a token for any typed user id (the web
+    /// app's development sign-in). Off by default; never for a server others can reach.
+    public var devLogin = false
 
     /// Reads and validates the configuration.
     ///
@@ -164,6 +167,13 @@ public struct AppConfiguration: Sendable {
             self.corsAllowOrigin = origin
         }
         self.payments = try PaymentSettings(env)
+        if let raw = env["VEZA_DEV_LOGIN"] {
+            switch raw.lowercased() {
+            case "1", "true": self.devLogin = true
+            case "0", "false", "": self.devLogin = false
+            default: throw ConfigurationError.invalid("VEZA_DEV_LOGIN", raw, expected: "1 or 0")
+            }
+        }
         if let raw = env["LOG_LEVEL"] {
             let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
             guard levels.contains(raw.lowercased()) else {

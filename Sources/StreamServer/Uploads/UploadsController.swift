@@ -1,3 +1,4 @@
+import Catalog
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -12,6 +13,7 @@ struct UploadsController {
     /// The chunk API, and tus 1.0 under `tus/` (both front ends share one ``UploadService``).
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
+        routes.get("upload/limits") { _, _ in try jsonResponse(self.limits) }
         let uploads = routes.group("uploads").add(middleware: RequireIdentityMiddleware())
         uploads.post(use: self.create)
         uploads.get(":id", use: self.status)
@@ -20,6 +22,32 @@ struct UploadsController {
         uploads.delete(":id", use: self.abort)
         routes.addRoutes(TusController(uploads: self.uploads, maxUploadBytes: self.uploads.maxUploadBytes).endpoints)
         return routes
+    }
+
+    /// What `create` checks, from the same configuration: clients read it instead of hard-coding.
+    var limits: UploadLimits {
+        let maxBytes = self.uploads.maxUploadBytes
+        return UploadLimits(
+            audio: .init(
+                maxBytes: maxBytes,
+                maxHuman: Self.humanSize(maxBytes),
+                allowedTypes: AudioSniffer.formats.map(\.contentType)
+            ),
+            chunkSize: self.uploads.chunkSize
+        )
+    }
+
+    /// `100 MiB`, `1.5 GiB`, `512 KiB`: binary units, as `MAX_UPLOAD_AUDIO_MB` counts.
+    static func humanSize(_ bytes: Int64) -> String {
+        let units = ["bytes", "KiB", "MiB", "GiB", "TiB"]
+        var value = Double(bytes)
+        var unit = 0
+        while value >= 1024 && unit < units.count - 1 {
+            value /= 1024
+            unit += 1
+        }
+        let text = value == value.rounded() ? String(Int64(value)) : String(format: "%.1f", value)
+        return "\(text) \(units[unit])"
     }
 
     @Sendable func create(_ request: Request, context: AppRequestContext) async throws -> Response {

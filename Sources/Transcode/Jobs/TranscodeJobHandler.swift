@@ -52,7 +52,7 @@ public struct TranscodeJobHandler: JobHandler {
     public func handle(_ job: Job, logger: Logger) async throws {
         let payload = try job.payload(as: TranscodeJobPayload.self)
         var logger = logger
-        logger[metadataKey: "track.id"] = "\(payload.trackID)"
+        logger[metadataKey: "track.id"] = "\(payload.trackID.uuidString.lowercased())"
         guard let track = try await self.tracks.find(id: payload.trackID) else {
             logger.warning("transcode skipped: the track no longer exists")
             return
@@ -144,7 +144,7 @@ public struct TranscodeJobHandler: JobHandler {
         } catch {
             logger.error(
                 "could not mark the track failed",
-                metadata: ["track.id": "\(payload.trackID)", "error.message": "\(error)"]
+                metadata: ["track.id": "\(payload.trackID.uuidString.lowercased())", "error.message": "\(error)"]
             )
         }
     }

@@ -1,0 +1,81 @@
+// My tracks: the list with live status (polled while any is processing), rename, visibility,
+// delete and play. (A share-link button comes with POST /api/v1/tracks/{id}/share.)
+import { api } from "./api.js";
+import { play } from "./player.js";
+
+const list = () => document.getElementById("track-list");
+let nextCursor = null;
+let pollTimer = null;
+
+export async function refreshTracks({ append = false } = {}) {
+  const query = append && nextCursor ? `?limit=20&cursor=${encodeURIComponent(nextCursor)}` : "?limit=20";
+  const page = await api(`/api/v1/me/tracks${query}`);
+  if (!append) list().replaceChildren();
+  for (const track of page.tracks) list().append(row(track));
+  nextCursor = page.next_cursor;
+  document.getElementById("more").hidden = !nextCursor;
+  clearTimeout(pollTimer);
+  if (page.tracks.some((t) => t.status === "processing")) pollTimer = setTimeout(() => refreshTracks(), 2000);
+}
+
+export function loadMore() { return refreshTracks({ append: true }); }
+
+function row(track) {
+  const item = document.createElement("li");
+  item.dataset.trackId = track.id;
+  item.dataset.status = track.status;
+  const titleID = `title-${track.id}`;
+  const visID = `vis-${track.id}`;
+  item.innerHTML = `
+    <div class="row">
+      <span class="status status-${track.status}"></span>
+      <label class="sr" for="${titleID}">Title</label>
+      <input type="text" id="${titleID}" class="title">
+      <button type="button" class="rename">Rename</button>
+    </div>
+    <div class="row">
+      <label for="${visID}">Visibility</label>
+      <select id="${visID}" class="visibility">
+        <option>public</option><option>unlisted</option><option>private</option>
+      </select>
+      <button type="button" class="play">Play</button>
+      <button type="button" class="delete">Delete</button>
+    </div>
+    <p class="hint message" aria-live="polite"></p>`;
+  const status = item.querySelector(".status");
+  status.textContent = track.status + (track.failure_reason ? `: ${track.failure_reason}` : "");
+  item.querySelector(".title").value = track.title;
+  item.querySelector(".visibility").value = track.visibility;
+  const message = item.querySelector(".message");
+  const say = (text) => { message.textContent = text; };
+  const playButton = item.querySelector(".play");
+  playButton.disabled = track.status !== "ready";
+  playButton.addEventListener("click", () => {
+    if (track.visibility === "private") {
+      say("A private track plays only with a token; make it unlisted to play it here.");
+      return;
+    }
+    play(track);
+  });
+  item.querySelector(".rename").addEventListener("click", async () => {
+    try {
+      const updated = await api(`/api/v1/tracks/${track.id}`, {
+        method: "PATCH", body: { title: item.querySelector(".title").value },
+      });
+      track.title = updated.title;
+      say("Renamed");
+    } catch (error) { say(error.message); }
+  });
+  item.querySelector(".visibility").addEventListener("change", async (event) => {
+    try {
+      const updated = await api(`/api/v1/tracks/${track.id}`, { method: "PATCH", body: { visibility: event.target.value } });
+      track.visibility = updated.visibility;
+      say(`Now ${updated.visibility}`);
+    } catch (error) { say(error.message); event.target.value = track.visibility; }
+  });
+  item.querySelector(".delete").addEventListener("click", async () => {
+    if (!confirm(`Delete “${track.title}”? This cannot be undone.`)) return;
+    try { await api(`/api/v1/tracks/${track.id}`, { method: "DELETE" }); item.remove(); } catch (error) { say(error.message); }
+  });
+  return item;
+}
