@@ -30,15 +30,15 @@ struct ConnectionGuardTests {
             }
             try await reject()  // warm-up: whatever the first request opens lazily
             try await Task.sleep(for: .milliseconds(500))
-            let before = openDescriptorCount()
+            let before = serverConnectionCount(port: port)
             for _ in 0..<10 { try await reject() }
-            var after = openDescriptorCount()
+            var after = serverConnectionCount(port: port)
             let deadline = ContinuousClock.now + .seconds(8)
             while after > before + 2, ContinuousClock.now < deadline {
                 try await Task.sleep(for: .milliseconds(100))
-                after = openDescriptorCount()
+                after = serverConnectionCount(port: port)
             }
-            #expect(after <= before + 2, "descriptors before \(before), after \(after)")
+            #expect(after <= before + 2, "server connections before \(before), after \(after)")
         }
     }
 

@@ -136,9 +136,24 @@ struct RawConnectionError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Descriptors this process has open (the in-process test server's among them).
-func openDescriptorCount() -> Int {
-    (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? -1
+/// The server's side of the TCP connections to `port` that still hold a descriptor: established,
+/// or closed by the client but not by the server (`CLOSE_WAIT`, the leak). Counted from
+/// `/proc/net/tcp{,6}` rather than `/proc/self/fd`, so the other suites running in this process at
+/// the same time cannot move the figure.
+func serverConnectionCount(port: Int) -> Int {
+    let established = "01"
+    let closeWait = "08"
+    var count = 0
+    for table in ["/proc/net/tcp", "/proc/net/tcp6"] {
+        guard let text = try? String(contentsOfFile: table, encoding: .utf8) else { continue }
+        for line in text.split(separator: "\n").dropFirst() {
+            let fields = line.split(separator: " ")
+            guard fields.count > 3, let localPort = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) })
+            else { continue }
+            if localPort == port, fields[3] == established || fields[3] == closeWait { count += 1 }
+        }
+    }
+    return count
 }
 
 extension Array where Element == UInt8 {
