@@ -119,7 +119,9 @@ def chunk_puts(log_path, upload_id, after_offset=0):
     with open(log_path, "rb") as log:
         log.seek(after_offset)
         text = log.read().decode("utf-8", errors="replace")
-    return re.findall(rf"/api/v1/uploads/{upload_id}/chunks/(\d+)", text)
+    # Only the PUTs the server stored (2xx): a request the reload cut is logged when the server
+    # sees the cut, after the mark, as 400 malformed_body, and carried nothing that was kept.
+    return re.findall(rf"/api/v1/uploads/{upload_id}/chunks/(\d+) http\.status=2\d\d", text)
 
 
 def run(args):
