@@ -109,7 +109,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             // The web app: plain HTML, CSS and JavaScript modules, served at `/` as they are.
-            resources: [.copy("Public")],
+            resources: [.copy("Public"), .copy("OpenAPI")],
             swiftSettings: swiftSettings
         ),
         .target(

@@ -88,6 +88,7 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
         ).endpoints
     )
     router.addRoutes(MetricsController(registry: registry).endpoints)
+    router.addRoutes(OpenAPIController(logger: components.logger).endpoints)
     router.addRoutes(
         WebAppController(
             storeOrigin: components.configuration.s3.flatMap { WebAppController.origin(of: $0.endpoint) }
