@@ -65,6 +65,21 @@ struct FrameFanOutTests {
         }
     }
 
+    /// The producer sleeps on every frame and is woken by whichever worker frees the window.
+    @Test(arguments: [1, 2, 5])
+    func aTinyWindowStillDeliversEverything(windowCapacity: Int) throws {
+        let consumers = [RecordingConsumer(cost: .microseconds(20)), RecordingConsumer(), RecordingConsumer()]
+        let input = try frames(300)
+        try FrameFanOut(consumers: consumers, workerCount: 2, windowCapacity: windowCapacity, batchFrames: 2)
+            .run { publish in
+                for frame in input { try publish(frame) }
+            }
+        for consumer in consumers {
+            #expect(consumer.seen == Array(0..<300))
+            #expect(consumer.finishCount == 1)
+        }
+    }
+
     @Test func nothingToConsumeStillFinishes() throws {
         let consumers = [RecordingConsumer(), RecordingConsumer()]
         try FrameFanOut(consumers: consumers, workerCount: 2).run { _ in }

@@ -17,8 +17,10 @@ struct PipelineStopped: Error {}
 /// The frames sit in one window shared by all consumers (no per-consumer queue, no copy); a
 /// frame is dropped once every consumer has passed it. The producer (the decoder, on the
 /// calling thread) blocks while the window is full and is woken only once a quarter of it is
-/// free again, and workers take frames in batches, so hand-offs cost a few lock round trips
-/// per batch rather than one wake-up per frame and consumer.
+/// free again, on a semaphore of its own: a worker's end of batch wakes the other workers,
+/// not the decoder (which would only find the window still full and take a core from an
+/// encoder to go back to sleep). Workers take frames in batches, so hand-offs cost a few lock
+/// round trips per batch rather than one wake-up per frame and consumer.
 ///
 /// A consumer is only ever run by one worker at a time; the lock that hands it over orders
 /// its accesses, so FFmpeg contexts may move between workers.
@@ -43,6 +45,9 @@ final class FrameFanOut: @unchecked Sendable {
     private var producerDone = false
     private var failure: (any Error)?
     private var runningWorkers = 0
+    /// The producer sleeps on `producerWake` (true), until the window has room or a failure.
+    private var producerWaiting = false
+    private let producerWake = DispatchSemaphore(value: 0)
     private let windowCapacity: Int
     private let batchFrames: Int
     private let workerCount: Int
@@ -118,14 +123,15 @@ final class FrameFanOut: @unchecked Sendable {
 
     private func publish(_ frame: Frame) throws {
         condition.lock()
-        defer { condition.unlock() }
-        if produced - windowStart >= windowCapacity {
-            // Full: sleep until a quarter is free, so the decoder wakes once per many frames.
-            let resume = windowCapacity - max(1, windowCapacity / 4)
-            while produced - windowStart > resume && failure == nil {
-                condition.wait()
-            }
+        if produced - windowStart >= windowCapacity && failure == nil {
+            // Full: sleep until a quarter is free (`wakeProducerIfRoom`), so the decoder wakes
+            // once per many frames. Only this thread publishes, so the room stays.
+            producerWaiting = true
+            condition.unlock()
+            producerWake.wait()
+            condition.lock()
         }
+        defer { condition.unlock() }
         if failure != nil { throw PipelineStopped() }
         window.append(frame)
         produced += 1
@@ -163,6 +169,7 @@ final class FrameFanOut: @unchecked Sendable {
             lanes[index].finished = finishing && error == nil
             if let error, failure == nil { failure = error }
             releaseConsumedFrames()
+            wakeProducerIfRoom()
             condition.broadcast()
         }
         runningWorkers -= 1
@@ -181,6 +188,15 @@ final class FrameFanOut: @unchecked Sendable {
             best = index
         }
         return best
+    }
+
+    /// Wakes a waiting producer once a quarter of the window is free, or on a failure (lock held).
+    private func wakeProducerIfRoom() {
+        guard producerWaiting else { return }
+        let resume = windowCapacity - max(1, windowCapacity / 4)
+        guard failure != nil || produced - windowStart <= resume else { return }
+        producerWaiting = false
+        producerWake.signal()
     }
 
     /// Drops the frames every consumer has passed (lock held).
