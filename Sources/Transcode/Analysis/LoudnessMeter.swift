@@ -26,8 +26,24 @@ struct LoudnessMeter {
         var offset = 0
         while offset < count {
             let chunk = min(count - offset, samplesPer100ms - filledSamples)
-            for channel in planes.indices {
-                power += filters[channel].sumOfSquares(planes[channel] + offset, count: chunk)
+            if planes.count == 2 {
+                // Both channels in one loop: their filters are independent dependency chains,
+                // which the CPU then runs side by side. Same sums, added in the same order.
+                var (left, right) = (filters[0], filters[1])
+                let sums = KWeightingFilter.sumsOfSquares(
+                    &left,
+                    &right,
+                    planes[0] + offset,
+                    planes[1] + offset,
+                    count: chunk
+                )
+                (filters[0], filters[1]) = (left, right)
+                power += sums.left
+                power += sums.right
+            } else {
+                for channel in planes.indices {
+                    power += filters[channel].sumOfSquares(planes[channel] + offset, count: chunk)
+                }
             }
             offset += chunk
             filledSamples += chunk
@@ -91,8 +107,8 @@ struct LoudnessMeter {
 
 /// The two BS.1770 biquads for one channel, in direct form I with Double state.
 struct KWeightingFilter {
-    private var shelf: Biquad
-    private var highPass: Biquad
+    fileprivate var shelf: Biquad
+    fileprivate var highPass: Biquad
 
     init(sampleRate: Double) {
         // Pre-filter: high shelf, +4 dB above ~1.7 kHz (constants as in libebur128).
@@ -126,6 +142,26 @@ struct KWeightingFilter {
             sum += y * y
         }
         return sum
+    }
+}
+
+extension KWeightingFilter {
+    /// `sumOfSquares` of two channels at once (each with its own filter).
+    static func sumsOfSquares(
+        _ leftFilter: inout KWeightingFilter,
+        _ rightFilter: inout KWeightingFilter,
+        _ left: UnsafePointer<Float>,
+        _ right: UnsafePointer<Float>,
+        count: Int
+    ) -> (left: Double, right: Double) {
+        var sums = (left: 0.0, right: 0.0)
+        for index in 0..<count {
+            let l = leftFilter.highPass.process(leftFilter.shelf.process(Double(left[index])))
+            let r = rightFilter.highPass.process(rightFilter.shelf.process(Double(right[index])))
+            sums.left += l * l
+            sums.right += r * r
+        }
+        return sums
     }
 }
 

@@ -27,15 +27,30 @@ struct WaveformBuilder {
     mutating func process(_ planes: [UnsafePointer<Float>], count: Int) {
         guard !planes.isEmpty else { return }
         let scale = 1 / Float(planes.count)
+        if planes.count == 2 {
+            // Stereo without the inner loop over the planes: the same sum, in the same order.
+            let (left, right) = (planes[0], planes[1])
+            for index in 0..<count {
+                var mixed: Float = 0
+                mixed += left[index]
+                mixed += right[index]
+                add(mixed * scale)
+            }
+            return
+        }
         for index in 0..<count {
             var mixed: Float = 0
             for plane in planes { mixed += plane[index] }
-            mixed *= scale
-            pixelMin = min(pixelMin, mixed)
-            pixelMax = max(pixelMax, mixed)
-            filled += 1
-            if filled == Self.baseSamplesPerPixel { closePixel() }
+            add(mixed * scale)
         }
+    }
+
+    @inline(__always)
+    private mutating func add(_ mixed: Float) {
+        pixelMin = min(pixelMin, mixed)
+        pixelMax = max(pixelMax, mixed)
+        filled += 1
+        if filled == Self.baseSamplesPerPixel { closePixel() }
     }
 
     private mutating func closePixel() {

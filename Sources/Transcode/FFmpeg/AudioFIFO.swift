@@ -19,15 +19,20 @@ final class AudioFIFO {
 
     var count: Int { Int(av_audio_fifo_size(fifo)) }
 
-    func write(_ frame: Frame) throws(AVError) {
-        guard frame.sampleCount > 0 else { return }
-        let data = UnsafeRawPointer(frame.pointer.pointee.extended_data!)
-            .assumingMemoryBound(to: UnsafeMutableRawPointer?.self)
-        let written = try check(
-            av_audio_fifo_write(fifo, UnsafeMutablePointer(mutating: data), frame.pointer.pointee.nb_samples),
-            "av_audio_fifo_write"
-        )
-        if Int(written) != frame.sampleCount {
+    /// Appends the samples of `frame` from sample `offset` on.
+    func write(_ frame: Frame, from offset: Int = 0) throws(AVError) {
+        let count = frame.sampleCount - offset
+        guard count > 0 else { return }
+        let bytesPerSample = Int(av_get_bytes_per_sample(format.sampleFormat))
+        let planeCount = av_sample_fmt_is_planar(format.sampleFormat) != 0 ? frame.channelCount : 1
+        let stride = offset * bytesPerSample * (planeCount == 1 ? frame.channelCount : 1)
+        var planes: [UnsafeMutableRawPointer?] = (0..<planeCount).map { channel in
+            UnsafeMutableRawPointer(frame.pointer.pointee.extended_data[channel]!) + stride
+        }
+        let written = try planes.withUnsafeMutableBufferPointer { buffer throws(AVError) in
+            try check(av_audio_fifo_write(fifo, buffer.baseAddress, Int32(count)), "av_audio_fifo_write")
+        }
+        if Int(written) != count {
             throw AVError(code: AVError.outOfMemory, operation: "av_audio_fifo_write")
         }
     }

@@ -46,6 +46,25 @@ final class Frame: @unchecked Sendable {
         }
     }
 
+    /// A new frame holding a reference to `count` samples of this planar frame from sample
+    /// `start` on: its own `AVFrame`, the same buffers, no copy.
+    func slice(from start: Int, count: Int) throws(AVError) -> Frame {
+        let slice = try Frame()
+        try check(av_frame_ref(slice.pointer, pointer), "av_frame_ref")
+        let bytesPerSample = Int(av_get_bytes_per_sample(AVSampleFormat(rawValue: pointer.pointee.format)))
+        let offset = start * bytesPerSample
+        let planes = (0..<channelCount).map { pointer.pointee.extended_data[$0]! + offset }
+        // Up to 8 channels `extended_data` points at `data` itself (av_frame_ref keeps it so),
+        // so moving `data` moves both; we only ever slice mono or stereo.
+        precondition(planes.count <= 8, "slicing more than 8 planes")
+        withUnsafeMutableBytes(of: &slice.pointer.pointee.data) { data in
+            let slots = data.bindMemory(to: UnsafeMutablePointer<UInt8>?.self)
+            for (channel, plane) in planes.enumerated() { slots[channel] = plane }
+        }
+        slice.pointer.pointee.nb_samples = Int32(count)
+        return slice
+    }
+
     /// Gives a frame whose channel order FFmpeg left unspecified (WAV files written by
     /// ffmpeg do this) the default layout for its channel count, so swresample accepts it.
     /// Custom orders get the default too: their channel map is heap memory owned by the

@@ -17,8 +17,8 @@ struct EncodePass: Sendable {
     let input: String
     let ladderKbps: [Int]
     let segmentSeconds: Int
-    /// One thread per rendition and one for the analysis (true), or everything on the
-    /// decoding thread (false; kept for measuring).
+    /// Consumers on a pool of worker threads, one per core (true, ``FrameFanOut``), or
+    /// everything on the decoding thread (false; kept for measuring and for tests).
     let parallel: Bool
     let outbox: FileOutbox
     let cancellation: CancellationFlag
@@ -57,21 +57,22 @@ struct EncodePass: Sendable {
             )
         }
         let analysis = AnalysisConsumer(sampleRate: Int(plan.sampleRate), channels: plan.channels)
-        let plain: [any FrameConsumer] = encoders + [analysis]
-        let consumers: [any FrameConsumer] =
-            parallel
-            ? plain.enumerated().map { ThreadedConsumer($1, name: "veza.transcode.\($0)") }
-            : plain
+        // Costliest first: a worker that has the choice between two consumers equally far
+        // behind takes the earlier one (higher bit rates take longer to encode).
+        let consumers: [any FrameConsumer] = encoders.reversed() + [analysis]
 
+        let decode = { (emit: (Frame) throws -> Void) throws -> SourceStats in
+            try source.run(to: plan.format, frameSize: 1024, cancellation: self.cancellation, emit: emit)
+        }
         let stats: SourceStats
-        do {
-            stats = try source.run(to: plan.format, frameSize: 1024, cancellation: cancellation) { frame in
+        if parallel {
+            let fanOut = FrameFanOut(consumers: consumers, workerCount: FrameFanOut.defaultWorkerCount)
+            stats = try fanOut.run(produce: decode)
+        } else {
+            stats = try decode { frame in
                 for consumer in consumers { try consumer.consume(frame) }
             }
             for consumer in consumers { try consumer.finish() }
-        } catch {
-            for case let threaded as ThreadedConsumer in consumers { threaded.abandon() }
-            throw error
         }
         logger.debug(
             "decoded source",

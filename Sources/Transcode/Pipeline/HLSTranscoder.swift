@@ -15,8 +15,8 @@ import Logging
 public struct HLSTranscoder: Sendable {
     public let ladderKbps: [Int]
     public let segmentSeconds: Int
-    /// Encode renditions on threads of their own (the default) rather than one after
-    /// another on the decoding thread.
+    /// Encode renditions and run the analysis on a pool of worker threads, one per core
+    /// (the default), rather than one after another on the decoding thread.
     public var parallelRenditions = true
     /// The longest audio a track may hold (`MAX_TRACK_SECONDS`, default 4 h).
     public var maxTrackSeconds: Double = 4 * 3600

@@ -87,18 +87,30 @@ final class SourceReader {
         var resampler: Resampler?
         let converted = try Frame()
 
+        func send(_ frame: Frame) throws {
+            frame.pts = stats.outputSamples
+            stats.outputSamples += Int64(frame.sampleCount)
+            try emit(frame)
+        }
         func drain(all: Bool) throws {
             while fifo.count >= frameSize || (all && fifo.count > 0) {
-                let frame = try fifo.read(samples: min(frameSize, fifo.count))
-                frame.pts = stats.outputSamples
-                stats.outputSamples += Int64(frame.sampleCount)
-                try emit(frame)
+                try send(try fifo.read(samples: min(frameSize, fifo.count)))
             }
         }
         func resample(_ decoded: Frame?) throws {
             guard let resampler else { return }
             try resampler.convert(decoded, into: converted)
-            try fifo.write(converted)
+            // Nothing waiting in the FIFO: whole frames go out as views of the resampler's
+            // buffers (no copy; `converted` gets fresh buffers next time), only the remainder
+            // is queued. A source decoding to 1024-sample frames (WAV, AAC) never copies.
+            var offset = 0
+            if fifo.count == 0 {
+                while converted.sampleCount - offset >= frameSize {
+                    try send(try converted.slice(from: offset, count: frameSize))
+                    offset += frameSize
+                }
+            }
+            try fifo.write(converted, from: offset)
             try drain(all: false)
         }
         func handle(_ decoded: Frame) throws {
