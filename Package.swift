@@ -50,7 +50,7 @@ let package = Package(
         .target(
             name: "Storage",
             dependencies: [
-                "Retry", "SignedURL", asyncHTTPClient, crypto, logging, nio("NIOCore"), nio("NIOPosix"),
+                "CXattr", "Retry", "SignedURL", asyncHTTPClient, crypto, logging, nio("NIOCore"), nio("NIOPosix"),
                 nio("_NIOFileSystem"),
             ],
             swiftSettings: swiftSettings
@@ -81,6 +81,8 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // sys/xattr.h (fgetxattr) for the file-system store.
+        .systemLibrary(name: "CXattr"),
         .systemLibrary(
             name: "CZlib",
             pkgConfig: "zlib",

@@ -55,7 +55,17 @@ extension FileSystemStore {
     /// An ETag for files written without one: changes whenever size, mtime or inode change.
     static func fallbackETag(_ info: FileInfo, inode: UInt64) -> String {
         let modified = info.lastDataModificationTime
-        let identity = "\(info.size):\(modified.seconds).\(modified.nanoseconds):\(inode)"
+        return Self.fallbackETag(
+            size: info.size,
+            seconds: Int64(modified.seconds),
+            nanoseconds: Int64(modified.nanoseconds),
+            inode: inode
+        )
+    }
+
+    /// The fallback ETag from the file's size, modification time and inode.
+    static func fallbackETag(size: Int64, seconds: Int64, nanoseconds: Int64, inode: UInt64) -> String {
+        let identity = "\(size):\(seconds).\(nanoseconds):\(inode)"
         return Insecure.MD5.hash(data: Array(identity.utf8)).hex
     }
 

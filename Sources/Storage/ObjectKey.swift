@@ -65,7 +65,7 @@ public enum ObjectKey {
         if key.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             return "it must not contain NUL or other control characters"
         }
-        if key.contains("\\") { return "it must not contain a backslash" }
+        if key.utf8.contains(UInt8(ascii: "\\")) { return "it must not contain a backslash" }
         if key.hasPrefix("/") { return "it must not start with \"/\" (keys are relative)" }
         if key.hasSuffix("/") { return "it must not end with \"/\"" }
         let segments = key.split(separator: "/", omittingEmptySubsequences: false)

@@ -31,6 +31,13 @@ public protocol ObjectStore: Sendable {
     /// - Returns: The object's description, or nil when there is no such object.
     func head(key: String) async throws -> ObjectInfo?
 
+    /// Opens an object for serving ranges of it: its metadata now, its bytes on demand, both from
+    /// the same version. The default asks ``head(key:)`` and reads with ``get(key:range:)``.
+    ///
+    /// - Parameter key: The object key.
+    /// - Returns: The opened object, or nil when there is no such object.
+    func open(key: String) async throws -> OpenedObject?
+
     /// Deletes an object. Deleting a missing object succeeds.
     ///
     /// - Parameter key: The object key.
@@ -121,6 +128,11 @@ public protocol ObjectStore: Sendable {
 }
 
 extension ObjectStore {
+    /// Opens an object through ``head(key:)`` and ``get(key:range:)``.
+    public func open(key: String) async throws -> OpenedObject? {
+        try await self.openByHead(key: key)
+    }
+
     /// Writes an object with no content type.
     public func put(key: String, body: ObjectBody) async throws -> PutResult {
         try await self.put(key: key, body: body, options: PutOptions())

@@ -275,3 +275,36 @@ extension ObjectStoreTests {
         #expect(try await store.list(prefix: "").collect().map(\.key) == ["big"])
     }
 }
+
+@Suite("ObjectStore.open")
+struct OpenedObjectTests {
+    @Test("open: the head's metadata, byte-exact reads and streams, nil when missing", arguments: StoreKind.allCases)
+    func openReadsRanges(kind: StoreKind) async throws {
+        try await withStore(kind) { store, prefix in
+            let key = prefix + "hls/t/j/aac_64k/seg_00001.m4s"
+            let data = testBytes(300_000, seed: 11)
+            _ = try await store.put(key: key, body: .bytes(data), options: PutOptions(contentType: "video/iso.segment"))
+            let opened = try #require(try await store.open(key: key))
+            let head = try #require(try await store.head(key: key))
+            #expect(opened.info == head)
+            let bytes = Array(data.readableBytesView)
+            for range: ClosedRange<Int64> in [0...0, 0...65535, 1000...70999, 299_999...299_999, 0...299_999] {
+                let expected = Array(bytes[Int(range.lowerBound)...Int(range.upperBound)])
+                if let buffer = try await opened.read(range) {
+                    #expect(Array(buffer.readableBytesView) == expected, "\(range)")
+                }
+                var streamed: [UInt8] = []
+                for try await chunk in try await opened.stream(range) { streamed += chunk.readableBytesView }
+                #expect(streamed == expected, "\(range)")
+            }
+            if kind == .fileSystem {
+                // The file-system store reads a short range in one step.
+                #expect(try await opened.read(0...9) != nil)
+                // A replaced file does not change what the opened object reads (same version).
+                _ = try await store.put(key: key, body: .bytes(testBytes(300_000, seed: 12)))
+                #expect(Array(try #require(try await opened.read(0...99)).readableBytesView) == Array(bytes[0...99]))
+            }
+            #expect(try await store.open(key: prefix + "missing/seg.m4s") == nil)
+        }
+    }
+}

@@ -99,6 +99,7 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
         atPath: "api/v1"
     )
     router.addRoutes(IdentityController().endpoints, atPath: "api/v1")
+    let trackRows = TrackRowCache()
     router.addRoutes(
         TracksController(
             tracks: components.tracks,
@@ -111,7 +112,8 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
             streamURLTTL: components.configuration.streamURLTTL,
             downloadURLTTL: components.configuration.downloadURLTTL,
             shareMaxTTL: components.configuration.shareMaxTTL,
-            allowedOrigin: components.configuration.corsAllowOrigin
+            allowedOrigin: components.configuration.corsAllowOrigin,
+            trackRows: trackRows
         ).endpoints,
         atPath: "api/v1/tracks"
     )
@@ -120,7 +122,8 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
             database: components.database,
             tracks: components.tracks,
             jobs: components.jobs,
-            maxAttempts: components.transcodeHandler.maxAttempts
+            maxAttempts: components.transcodeHandler.maxAttempts,
+            trackRows: trackRows
         ).endpoints,
         atPath: "api/v1/tracks"
     )
@@ -129,7 +132,8 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
             database: components.database,
             tracks: components.tracks,
             jobs: components.jobs,
-            cleanupMaxAttempts: components.cleanupHandler.maxAttempts
+            cleanupMaxAttempts: components.cleanupHandler.maxAttempts,
+            trackRows: trackRows
         ).endpoints,
         atPath: "api/v1"
     )

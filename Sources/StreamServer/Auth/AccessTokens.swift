@@ -25,6 +25,20 @@ public struct AccessTokens: Sendable {
 
     /// Nil when the secret is too short to be safe.
     private let keys: JWTKeyCollection?
+    /// Tokens whose header and signature were checked, with their claims: a player sends the same
+    /// token on every range and segment request. Their time claims are checked again on every
+    /// use; an entry is kept ``verifiedLifetime`` at most, ``verifiedCapacity`` entries at most.
+    private let verified = ExpiringCache<String, VerifiedClaims>(capacity: Self.verifiedCapacity)
+    static let verifiedCapacity = 4096
+    static let verifiedLifetime: Duration = .seconds(60)
+
+    /// What a verified token says.
+    struct VerifiedClaims: Sendable {
+        var identity: Identity
+        var expires: Date
+        var notBefore: Date?
+        var issued: Date
+    }
 
     /// - Parameter secret: The HMAC secret (`JWT_SECRET` or the generated one), at least 32 bytes.
     public init(secret: String) async {
@@ -69,6 +83,7 @@ public struct AccessTokens: Sendable {
         guard let keys = self.keys else {
             throw APIError.unauthorized("the bearer token is not valid (bad signature or malformed)")
         }
+        if let claims = self.verified.value(for: token) { return try Self.checkTimes(claims, now: now) }
         switch Self.headerAlgorithm(of: token) {
         case "HS256": break
         case nil: throw APIError.unauthorized("the bearer token is not valid (bad signature or malformed)")
@@ -80,17 +95,30 @@ public struct AccessTokens: Sendable {
         } catch {
             throw APIError.unauthorized("the bearer token is not valid (bad signature or malformed)")
         }
-        guard now < payload.exp.value else { throw APIError.unauthorized("the bearer token has expired") }
-        if let notBefore = payload.nbf?.value, now < notBefore {
-            throw APIError.unauthorized("the bearer token is not valid yet (nbf)")
-        }
-        guard payload.iat.value.timeIntervalSince(now) <= Self.clockSkew else {
-            throw APIError.unauthorized("the bearer token was issued in the future (iat)")
-        }
         guard let userID = UUID(uuidString: payload.sub.value) else {
             throw APIError.unauthorized("the bearer token's subject is not a user id")
         }
-        return Identity(userID: userID, role: payload.role)
+        let claims = VerifiedClaims(
+            identity: Identity(userID: userID, role: payload.role),
+            expires: payload.exp.value,
+            notBefore: payload.nbf?.value,
+            issued: payload.iat.value
+        )
+        let identity = try Self.checkTimes(claims, now: now)
+        self.verified.store(claims, for: token, for: Self.verifiedLifetime)
+        return identity
+    }
+
+    /// A verified token's identity, if its time claims admit it at `now`.
+    static func checkTimes(_ claims: VerifiedClaims, now: Date) throws -> Identity {
+        guard now < claims.expires else { throw APIError.unauthorized("the bearer token has expired") }
+        if let notBefore = claims.notBefore, now < notBefore {
+            throw APIError.unauthorized("the bearer token is not valid yet (nbf)")
+        }
+        guard claims.issued.timeIntervalSince(now) <= Self.clockSkew else {
+            throw APIError.unauthorized("the bearer token was issued in the future (iat)")
+        }
+        return claims.identity
     }
 
     /// The `alg` of a compact JWT's header, or nil when the header is not a JSON object naming one.

@@ -13,6 +13,8 @@ struct AdminTranscodeController: Sendable {
     let tracks: TrackRepository
     let jobs: JobQueue
     let maxAttempts: Int
+    /// The listening routes' rows, told at once when a re-transcode is queued here.
+    var trackRows: TrackRowCache? = nil
 
     var endpoints: RouteCollection<AppRequestContext> {
         let routes = RouteCollection(context: AppRequestContext.self)
@@ -62,6 +64,7 @@ struct AdminTranscodeController: Sendable {
             )
             return (job, track.status)
         }
+        self.trackRows?.invalidate(id)
         return EditedResponse(
             status: .accepted,
             response: Queued(

@@ -5,13 +5,12 @@ import NIOCore
 import Storage
 
 /// Serves a stored object over HTTP with full RFC 9110 semantics: validators, conditional
-/// requests, single and multiple ranges, HEAD without a body. The body streams from the store,
-/// so memory stays bounded whatever the file size.
+/// requests, single and multiple ranges, HEAD without a body. The object is opened once
+/// (``ObjectStore/open(key:)``); a range of up to ``OpenedObject/singleReadLimit`` bytes is read in
+/// one step into one buffer, longer bodies stream, so memory stays bounded whatever the file size.
 struct ObjectResponder: Sendable {
-    let store: any ObjectStore
-
     struct Representation: Sendable {
-        var key: String
+        var object: OpenedObject
         var size: Int64
         /// A strong validator: the stored content's SHA-256 (or the store's ETag).
         var entityTag: String
@@ -67,7 +66,7 @@ struct ObjectResponder: Sendable {
             return Response(
                 status: .partialContent,
                 headers: headers,
-                body: isHead ? ResponseBody() : try await self.body(representation.key, range)
+                body: isHead ? ResponseBody() : try await self.body(representation.object, range)
             )
         case .multipart(let ranges):
             // Only a length past UInt64 makes the layout nil; a server may then ignore Range (RFC 9110 §14.2).
@@ -78,16 +77,12 @@ struct ObjectResponder: Sendable {
             headers[.contentType] = layout.contentType
             headers[.contentLength] = String(layout.contentLength)
             if isHead { return Response(status: .partialContent, headers: headers) }
-            let store = self.store
-            let key = representation.key
+            let object = representation.object
             let body = ResponseBody(contentLength: Int(layout.contentLength)) { writer in
                 for part in layout.parts {
                     try await writer.write(ByteBuffer(string: part.header))
-                    let object = try await store.get(
-                        key: key,
-                        range: Storage.ByteRange(Int64(part.range.start)...Int64(part.range.end))
-                    )
-                    for try await buffer in object.body { try await writer.write(buffer) }
+                    let stream = try await object.stream(Int64(part.range.start)...Int64(part.range.end))
+                    for try await buffer in stream { try await writer.write(buffer) }
                 }
                 try await writer.write(ByteBuffer(string: layout.closingDelimiter))
                 try await writer.finish(nil)
@@ -114,14 +109,21 @@ struct ObjectResponder: Sendable {
         return Response(
             status: .ok,
             headers: headers,
-            body: isHead ? ResponseBody() : try await self.body(representation.key, nil)
+            body: isHead
+                ? ResponseBody()
+                : try await self.body(
+                    representation.object,
+                    representation.size > 0 ? ResolvedByteRange(start: 0, end: UInt64(representation.size - 1)) : nil
+                )
         )
     }
 
-    func body(_ key: String, _ range: ResolvedByteRange?) async throws -> ResponseBody {
-        let storageRange = range.map { Storage.ByteRange(Int64($0.start)...Int64($0.end)) }
-        let object = try await self.store.get(key: key, range: storageRange)
-        return ResponseBody(asyncSequence: object.body)
+    /// The bytes of `range` (nil: an empty body): one buffer when the store reads it in one step.
+    func body(_ object: OpenedObject, _ range: ResolvedByteRange?) async throws -> ResponseBody {
+        guard let range else { return ResponseBody() }
+        let bounds = Int64(range.start)...Int64(range.end)
+        if let buffer = try await object.read(bounds) { return ResponseBody(byteBuffer: buffer) }
+        return ResponseBody(asyncSequence: try await object.stream(bounds))
     }
 }
 

@@ -16,6 +16,8 @@ struct TrackLibraryController: Sendable {
     let tracks: TrackRepository
     let jobs: JobQueue
     let cleanupMaxAttempts: Int
+    /// The listening routes' rows, told at once when a track is edited or deleted here.
+    var trackRows: TrackRowCache? = nil
 
     static let defaultPageSize = 20
     static let pageSizes = 1...100
@@ -116,6 +118,7 @@ struct TrackLibraryController: Sendable {
         guard let updated = try await self.tracks.updateDetails(track.id, title: title, visibility: visibility) else {
             throw APIError.notFound("no such track")
         }
+        self.trackRows?.invalidate(track.id)
         return try jsonResponse(TrackResource(track: updated, query: ""))
     }
 
@@ -138,6 +141,7 @@ struct TrackLibraryController: Sendable {
                 on: connection
             )
         }
+        self.trackRows?.invalidate(track.id)
         context.logger.info("track deleted", metadata: ["track.id": "\(track.id.uuidString.lowercased())"])
         return Response(status: .noContent)
     }

@@ -126,19 +126,19 @@ extension TracksController {
             headers[.cacheControl] = "private, no-store"
             return Response(status: .found, headers: headers)
         }
-        guard let object = try await self.store.head(key: key) else { throw APIError.notFound("no such segment") }
+        guard let object = try await self.store.open(key: key) else { throw APIError.notFound("no such segment") }
         // Segments never change under a given prefix: a re-transcode writes a new prefix.
         // Hi-fi segments are per plan: a shared cache must not hand them to others.
         headers[.cacheControl] =
             track.visibility == .public && !TrackAccessPolicy.isHiFi(rendition: rendition)
             ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable"
-        return try await ObjectResponder(store: self.store).respond(
+        return try await ObjectResponder().respond(
             to: request,
             representation: .init(
-                key: key,
-                size: object.size,
-                entityTag: object.etag,
-                lastModified: object.lastModified,
+                object: object,
+                size: object.info.size,
+                entityTag: object.info.etag,
+                lastModified: object.info.lastModified,
                 contentType: key.hasSuffix(".m4s") ? "video/iso.segment" : "audio/mp4",
                 headers: headers
             )

@@ -25,6 +25,8 @@ struct TracksController: Sendable {
     var shareMaxTTL: Duration = .seconds(30 * 86400)
     /// `Access-Control-Allow-Origin` for browser players.
     let allowedOrigin: String
+    /// Track rows at most a second old for the access check every request makes.
+    var trackRows = TrackRowCache()
 
     /// Whether `key` is served by the store itself (a presigned redirect) rather than from a local
     /// file: the store says so (``ObjectStore/localPath(for:)`` is nil on S3).
@@ -59,7 +61,10 @@ struct TracksController: Sendable {
     ) async throws -> (Track, shareQuery: String, shareExpires: Date?) {
         let notFound = APIError.notFound("no such track")
         guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else { throw notFound }
-        guard let track = try await self.tracks.find(id: id) else { throw notFound }
+        let tracks = self.tracks
+        guard let track = try await self.trackRows.track(id: id, load: { try await tracks.find(id: id) }) else {
+            throw notFound
+        }
         let token = request.uri.queryParameters["share"].map(String.init)
         let check = token.map { self.shareTokens.verify($0, subject: track.id.uuidString.lowercased(), now: Date()) }
         switch await self.policy.decide(track: track, identity: context.identity, shareToken: check, purpose: purpose) {
@@ -149,7 +154,7 @@ struct TracksController: Sendable {
             headers[.cacheControl] = "private, no-store"
             return Response(status: .found, headers: headers)
         }
-        guard let object = try await self.store.head(key: key) else {
+        guard let object = try await self.store.open(key: key) else {
             throw APIError(
                 .conflict,
                 code: "source_missing",
@@ -163,13 +168,13 @@ struct TracksController: Sendable {
             !original && track.visibility == .public && track.status == .ready
             ? "public, max-age=3600" : "private, no-cache"
         if let disposition { headers[.contentDisposition] = disposition }
-        return try await ObjectResponder(store: self.store).respond(
+        return try await ObjectResponder().respond(
             to: request,
             representation: .init(
-                key: key,
-                size: object.size,
-                entityTag: original && !track.sha256.isEmpty ? track.sha256 : object.etag,
-                lastModified: object.lastModified,
+                object: object,
+                size: object.info.size,
+                entityTag: original && !track.sha256.isEmpty ? track.sha256 : object.info.etag,
+                lastModified: object.info.lastModified,
                 contentType: contentType,
                 headers: headers
             )
