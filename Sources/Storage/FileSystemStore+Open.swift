@@ -13,21 +13,34 @@ extension FileSystemStore {
     /// Opens an object's file in one step on the thread pool (open, `fstat`, the two attribute
     /// reads): serving a range then costs this and one `pread`, where `head` and `get` cost an
     /// open, stat and close each and a thread-pool hop per system call.
-    public func open(key: String) async throws -> OpenedObject? {
+    /// A `readAhead` range of up to ``OpenedObject/singleReadLimit`` bytes is read in that same step.
+    public func open(
+        key: String,
+        readAhead: (@Sendable (ObjectInfo) -> ClosedRange<Int64>?)?
+    ) async throws -> OpenedObject? {
         try ObjectKey.validate(key)
         let path = self.path(for: key)
-        let stored = try await self.io { () throws -> StoredFile? in
+        let opened = try await self.io { () throws -> (StoredFile, (ClosedRange<Int64>, ByteBuffer)?)? in
             do {
-                return try Self.openStoredFileBlocking(path)
+                guard let stored = try Self.openStoredFileBlocking(path) else { return nil }
+                guard let range = readAhead?(Self.objectInfo(key: key, stored)),
+                    range.lowerBound >= 0, range.upperBound < stored.size,
+                    Int64(range.count) <= OpenedObject.singleReadLimit
+                else { return (stored, nil) }
+                let buffer = try Posix.read(stored.file, offset: range.lowerBound, count: Int(range.count))
+                guard buffer.readableBytes == range.count else {
+                    throw StorageError.io.with(message: "\(path) was truncated while being read.", key: key)
+                }
+                return (stored, (range, buffer))
             } catch let error as SystemCallError {
                 throw error.storageError(key: key, notFound: .io)
             }
         }
-        guard let stored else { return nil }
+        guard let (stored, prefetched) = opened else { return nil }
         let threadPool = self.threadPool
         let chunkSize = self.configuration.readChunkSize
         let file = stored.file
-        return OpenedObject(
+        var object = OpenedObject(
             info: Self.objectInfo(key: key, stored),
             read: { range in
                 let count = Int(range.count)
@@ -54,6 +67,8 @@ extension FileSystemStore {
                 )
             }
         )
+        object.prefetched = prefetched
+        return object
     }
 
     /// Opens a regular file with its metadata, blocking; nil when there is none at `path`.

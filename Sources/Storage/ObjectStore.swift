@@ -34,9 +34,15 @@ public protocol ObjectStore: Sendable {
     /// Opens an object for serving ranges of it: its metadata now, its bytes on demand, both from
     /// the same version. The default asks ``head(key:)`` and reads with ``get(key:range:)``.
     ///
-    /// - Parameter key: The object key.
+    /// - Parameters:
+    ///   - key: The object key.
+    ///   - readAhead: Given the metadata, the range the caller will read, if it knows; a store
+    ///     that can reads it in the same step (``OpenedObject/read(_:)`` then returns it at once).
     /// - Returns: The opened object, or nil when there is no such object.
-    func open(key: String) async throws -> OpenedObject?
+    func open(
+        key: String,
+        readAhead: (@Sendable (ObjectInfo) -> ClosedRange<Int64>?)?
+    ) async throws -> OpenedObject?
 
     /// Deletes an object. Deleting a missing object succeeds.
     ///
@@ -128,9 +134,17 @@ public protocol ObjectStore: Sendable {
 }
 
 extension ObjectStore {
-    /// Opens an object through ``head(key:)`` and ``get(key:range:)``.
-    public func open(key: String) async throws -> OpenedObject? {
+    /// Opens an object through ``head(key:)`` and ``get(key:range:)`` (no read-ahead).
+    public func open(
+        key: String,
+        readAhead: (@Sendable (ObjectInfo) -> ClosedRange<Int64>?)?
+    ) async throws -> OpenedObject? {
         try await self.openByHead(key: key)
+    }
+
+    /// Opens an object with no read-ahead.
+    public func open(key: String) async throws -> OpenedObject? {
+        try await self.open(key: key, readAhead: nil)
     }
 
     /// Writes an object with no content type.

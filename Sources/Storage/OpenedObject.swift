@@ -11,6 +11,8 @@ public struct OpenedObject: Sendable {
     public let info: ObjectInfo
     private let reader: @Sendable (ClosedRange<Int64>) async throws -> ByteBuffer?
     private let streamer: @Sendable (ClosedRange<Int64>) async throws -> ObjectByteStream
+    /// A range read when the object was opened (its read-ahead).
+    var prefetched: (range: ClosedRange<Int64>, buffer: ByteBuffer)? = nil
 
     /// Creates an opened object.
     ///
@@ -37,6 +39,7 @@ public struct OpenedObject: Sendable {
     ///
     /// - Parameter range: Offsets within the object, both inclusive.
     public func read(_ range: ClosedRange<Int64>) async throws -> ByteBuffer? {
+        if let prefetched = self.prefetched, prefetched.range == range { return prefetched.buffer }
         guard Int64(range.count) <= Self.singleReadLimit else { return nil }
         return try await self.reader(range)
     }

@@ -304,7 +304,17 @@ struct OpenedObjectTests {
                 _ = try await store.put(key: key, body: .bytes(testBytes(300_000, seed: 12)))
                 #expect(Array(try #require(try await opened.read(0...99)).readableBytesView) == Array(bytes[0...99]))
             }
+            // A read-ahead is read in the open step where the store can, and is the same bytes.
+            let ahead = try #require(try await store.open(key: key, readAhead: { $0.size > 10 ? 5...70004 : nil }))
+            let current = Array(try await readAll(try await store.get(key: key)).readableBytesView)
+            var streamed: [UInt8] = []
+            for try await chunk in try await ahead.stream(5...70004) { streamed += chunk.readableBytesView }
+            #expect(streamed == Array(current[5...70004]))
+            if let buffer = try await ahead.read(5...70004) {
+                #expect(Array(buffer.readableBytesView) == Array(current[5...70004]))
+            }
             #expect(try await store.open(key: prefix + "missing/seg.m4s") == nil)
+            #expect(try await store.open(key: prefix + "missing/seg.m4s", readAhead: { _ in 0...1 }) == nil)
         }
     }
 }

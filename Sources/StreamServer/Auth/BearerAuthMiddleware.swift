@@ -19,12 +19,24 @@ struct BearerAuthMiddleware: RouterMiddleware {
             return try await next(request, context)
         }
         let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+        guard parts.count == 2, parts[0].utf8.count == 6, parts[0].lowercased() == "bearer" else {
             throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         var context = context
-        context.identity = try await self.tokens.verify(String(parts[1]).trimmingCharacters(in: .whitespaces))
+        context.identity = try await self.tokens.verify(Self.trimmingBlanks(parts[1]))
         return try await next(request, context)
+    }
+}
+
+extension BearerAuthMiddleware {
+    /// `text` without leading and trailing spaces and tabs (what `.whitespaces` trimmed for a
+    /// header value, without Foundation's NSString bridging on every request).
+    static func trimmingBlanks(_ text: Substring) -> String {
+        let blank = { (byte: UInt8) in byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") }
+        let bytes = text.utf8
+        guard let first = bytes.firstIndex(where: { !blank($0) }), let last = bytes.lastIndex(where: { !blank($0) })
+        else { return "" }
+        return String(text[first...last])
     }
 }
 

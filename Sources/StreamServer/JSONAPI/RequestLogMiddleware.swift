@@ -16,6 +16,8 @@ struct RequestLogMiddleware<Context: RequestContext>: RouterMiddleware {
         context: Context,
         next: (Request, Context) async throws -> Response
     ) async throws -> Response {
+        // Below `info` (LOG_LEVEL=warning) the line is never written: build nothing for it.
+        guard context.logger.logLevel <= .info else { return try await next(request, context) }
         var metadata: Logger.Metadata = [
             "http.method": "\(request.method.rawValue)",
             "http.path": "\(request.uri.path)",

@@ -30,18 +30,9 @@ struct ObjectResponder: Sendable {
         if let tag { headers[.eTag] = tag.headerValue }
         headers[.lastModified] = modified.imfFixdate
         let isHead = request.method == .head
-
-        let conditions = ConditionalRequest(
-            method: .init(request.method.rawValue),
-            ifMatch: request.headers[values: .ifMatch].joinedOrNil,
-            ifNoneMatch: request.headers[values: .ifNoneMatch].joinedOrNil,
-            ifModifiedSince: request.headers[.ifModifiedSince],
-            ifUnmodifiedSince: request.headers[.ifUnmodifiedSince],
-            ifRange: request.headers[.ifRange],
-            hasRange: request.headers[.range] != nil
-        )
+        let ask = Ask(request)
         let honourRange: Bool
-        switch conditions.evaluate(against: RepresentationValidators(entityTag: tag, lastModified: modified)) {
+        switch ask.conditions.evaluate(against: RepresentationValidators(entityTag: tag, lastModified: modified)) {
         case .notModified:
             return Response(status: .notModified, headers: headers)
         case .preconditionFailed:
@@ -55,7 +46,7 @@ struct ObjectResponder: Sendable {
         }
 
         let decision =
-            honourRange ? RangeDecision(rangeHeader: request.headers[values: .range].joinedOrNil, size: size) : .full
+            honourRange ? RangeDecision(rangeHeader: ask.rangeHeader, size: size) : .full
         switch decision {
         case .full:
             return try await self.whole(representation, headers: headers, isHead: isHead)
@@ -124,6 +115,66 @@ struct ObjectResponder: Sendable {
         let bounds = Int64(range.start)...Int64(range.end)
         if let buffer = try await object.read(bounds) { return ResponseBody(byteBuffer: buffer) }
         return ResponseBody(asyncSequence: try await object.stream(bounds))
+    }
+}
+
+extension ObjectResponder {
+    /// What a request asks of a representation, read once from its headers. Sendable: a store's
+    /// read-ahead (``ObjectStore/open(key:readAhead:)``) runs ``bodyRange(size:entityTag:lastModified:)``
+    /// where it opens the file, so the bytes come with the metadata in one step.
+    struct Ask: Sendable {
+        var conditions: ConditionalRequest
+        var rangeHeader: String?
+        var isHead: Bool
+
+        init(_ request: Request) {
+            self.conditions = ConditionalRequest(
+                method: .init(request.method.rawValue),
+                ifMatch: request.headers[values: .ifMatch].joinedOrNil,
+                ifNoneMatch: request.headers[values: .ifNoneMatch].joinedOrNil,
+                ifModifiedSince: request.headers[.ifModifiedSince],
+                ifUnmodifiedSince: request.headers[.ifUnmodifiedSince],
+                ifRange: request.headers[.ifRange],
+                hasRange: request.headers[.range] != nil
+            )
+            self.rangeHeader = request.headers[values: .range].joinedOrNil
+            self.isHead = request.method == .head
+        }
+
+        /// The bytes a 200 or single-range 206 answer to this request sends, as
+        /// ``ObjectResponder/respond(to:representation:)`` decides it; nil for every other answer
+        /// (HEAD, 304, 412, 416, multipart, an empty body).
+        func bodyRange(size: Int64, entityTag: String, lastModified: Date) -> ClosedRange<Int64>? {
+            guard !self.isHead, size > 0 else { return nil }
+            let modified = HTTPDate(secondsSince1970: Int64(lastModified.timeIntervalSince1970.rounded(.down)))
+            let validators = RepresentationValidators(
+                entityTag: EntityTag(opaqueTag: entityTag),
+                lastModified: modified
+            )
+            guard case .proceed(let honourRange) = self.conditions.evaluate(against: validators) else { return nil }
+            switch honourRange ? RangeDecision(rangeHeader: self.rangeHeader, size: UInt64(size)) : .full {
+            case .full: return 0...(size - 1)
+            case .partial(let range): return Int64(range.start)...Int64(range.end)
+            case .multipart, .unsatisfiable: return nil
+            }
+        }
+    }
+
+    /// Opens `key` for ``respond(to:representation:)``, reading the body this request will get in
+    /// the same step when the store can (`entityTag`: the validator the answer will carry, nil for
+    /// the store's ETag).
+    static func open(
+        _ key: String,
+        in store: any ObjectStore,
+        for request: Request,
+        entityTag: String?
+    ) async throws
+        -> OpenedObject?
+    {
+        let ask = Ask(request)
+        return try await store.open(key: key) { info in
+            ask.bodyRange(size: info.size, entityTag: entityTag ?? info.etag, lastModified: info.lastModified)
+        }
     }
 }
 

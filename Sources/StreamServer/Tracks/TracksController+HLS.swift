@@ -126,7 +126,9 @@ extension TracksController {
             headers[.cacheControl] = "private, no-store"
             return Response(status: .found, headers: headers)
         }
-        guard let object = try await self.store.open(key: key) else { throw APIError.notFound("no such segment") }
+        guard let object = try await ObjectResponder.open(key, in: self.store, for: request, entityTag: nil) else {
+            throw APIError.notFound("no such segment")
+        }
         // Segments never change under a given prefix: a re-transcode writes a new prefix.
         // Hi-fi segments are per plan: a shared cache must not hand them to others.
         headers[.cacheControl] =

@@ -154,7 +154,9 @@ struct TracksController: Sendable {
             headers[.cacheControl] = "private, no-store"
             return Response(status: .found, headers: headers)
         }
-        guard let object = try await self.store.open(key: key) else {
+        let entityTag = original && !track.sha256.isEmpty ? track.sha256 : nil
+        guard let object = try await ObjectResponder.open(key, in: self.store, for: request, entityTag: entityTag)
+        else {
             throw APIError(
                 .conflict,
                 code: "source_missing",
@@ -173,7 +175,7 @@ struct TracksController: Sendable {
             representation: .init(
                 object: object,
                 size: object.info.size,
-                entityTag: original && !track.sha256.isEmpty ? track.sha256 : object.info.etag,
+                entityTag: entityTag ?? object.info.etag,
                 lastModified: object.info.lastModified,
                 contentType: contentType,
                 headers: headers
