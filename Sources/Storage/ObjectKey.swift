@@ -59,6 +59,7 @@ public enum ObjectKey {
 
     /// A description of the first rule `key` breaks, or nil when it is valid.
     static func problem(with key: String, checkDots: Bool = true) -> String? {
+        if self.followsEveryRule(key) { return nil }
         if key.isEmpty { return "it must not be empty" }
         let length = key.utf8.count
         if length > self.maxLength { return "it is \(length) bytes long, the limit is \(self.maxLength)" }
@@ -80,5 +81,44 @@ public enum ObjectKey {
             return "the first segment \"\(self.reservedSegment)\" is reserved"
         }
         return nil
+    }
+
+    /// One pass over the UTF-8 bytes that answers true only for a key breaking none of the rules
+    /// (every key a route builds); ``problem(with:checkDots:)`` then skips its detailed checks,
+    /// which run on every request otherwise. False says nothing: the detailed checks decide.
+    static func followsEveryRule(_ key: String) -> Bool {
+        let slash = UInt8(ascii: "/")
+        let dot = UInt8(ascii: ".")
+        var count = 0
+        var segmentLength = 0
+        var segmentDots = 0
+        var segmentIndex = 0
+        var firstSegmentIsReserved = false
+        // Returns false when the segment that just ended breaks a rule.
+        func endSegment() -> Bool {
+            if segmentLength == 0 || segmentLength > Self.maxSegmentLength { return false }
+            if segmentDots == segmentLength && segmentLength <= 2 { return false }
+            if segmentIndex == 0 && firstSegmentIsReserved { return false }
+            segmentIndex += 1
+            segmentLength = 0
+            segmentDots = 0
+            return true
+        }
+        var reserved = Self.reservedSegment.utf8.makeIterator()
+        var reservedMatches = true
+        for byte in key.utf8 {
+            count += 1
+            if byte < 0x20 || byte == 0x7F || byte == UInt8(ascii: "\\") { return false }
+            if byte == slash {
+                if segmentIndex == 0 { firstSegmentIsReserved = reservedMatches && reserved.next() == nil }
+                guard endSegment() else { return false }
+                continue
+            }
+            if segmentIndex == 0, reservedMatches { reservedMatches = reserved.next() == byte }
+            segmentLength += 1
+            if byte == dot { segmentDots += 1 }
+        }
+        if segmentIndex == 0 { firstSegmentIsReserved = reservedMatches && reserved.next() == nil }
+        return count > 0 && count <= Self.maxLength && endSegment()
     }
 }

@@ -18,7 +18,8 @@
 #
 # Environment: VEZA_BIN=PATH uses that veza instead of building it
 # (`swift build -c release --product veza`); BENCH_SIZE_MIB (50), BENCH_DURATION (wrk's -d,
-# 10s), BENCH_SEGMENTS_MIB (10), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_SEED (20261129: the same ranges on
+# 10s), BENCH_SEGMENTS_MIB (10), BENCH_PERF=DIR (perf record -g of each veza run into DIR, for
+# `perf report -i DIR/<run>.perf.data`), BENCH_CONNECTIONS (16), BENCH_THREADS (2), BENCH_SEED (20261129: the same ranges on
 # every run).
 # Each `veza serve` runs on SQLite in a temp VEZA_DATA_DIR with TRANSCODE_WORKERS=0, so the
 # track stays `processing`; its owner may stream it, and wrk sends the owner's bearer token.
@@ -185,12 +186,27 @@ measure() { # NAME URL SCRIPT [SCRIPT_ARGS...]
     local name="$1" url="$2" script="$3"
     shift 3
     echo "==> wrk ${name}: ${duration}, ${connections} connections, ${threads} threads" >&2
+    local perf_pid=""
+    if [[ -n "${BENCH_PERF:-}" && "${name}" == *": veza"* && -n "${server_pid}" ]]; then
+        # perf record -g on the server, from 1 s after wrk starts for (duration - 2) s.
+        local seconds="${duration%[smh]}" file
+        [[ "${duration}" == *m ]] && seconds=$((seconds * 60))
+        [[ "${duration}" == *h ]] && seconds=$((seconds * 3600))
+        file="${BENCH_PERF}/$(echo "${name}" | tr -c 'A-Za-z0-9\n' '-').perf.data"
+        (sleep 1 && exec perf record -q -F 999 -g -p "${server_pid}" -o "${file}" -- sleep "$((seconds > 3 ? seconds - 2 : 1))") \
+            >/dev/null 2>&1 &
+        perf_pid=$!
+    fi
     wrk --latency -t "${threads}" -c "${connections}" -d "${duration}" --timeout 10s \
         -s "scripts/bench/stream/${script}" "${wrk_headers[@]}" "${url}" -- "$@" >"${work}/wrk.out" 2>&1 || {
         cat "${work}/wrk.out" >&2
         echo "stream.sh: wrk failed for ${name}" >&2
         exit 1
     }
+    if [[ -n "${perf_pid}" ]]; then
+        wait "${perf_pid}" || true
+        echo "perf data: ${file}" >&2
+    fi
     sed '/^RESULT /d' "${work}/wrk.out" >&2
     python3 - "${name}" "${work}/wrk.out" >>"${results}" <<'PY'
 import json
