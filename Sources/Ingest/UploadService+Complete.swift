@@ -26,6 +26,7 @@ extension UploadService {
     ///   ``IngestError/checksumMismatch`` or ``IngestError/sizeMismatch`` (nothing stored, chunks
     ///   kept), ``IngestError/storeUnavailable`` (chunks kept; call again later).
     public func complete(uploadID: UUID, ownerID: UUID, now: Date = Date()) async throws -> Completion {
+        let started = ContinuousClock.now
         _ = try await self.owned(uploadID, by: ownerID)
         // Earlier attempts' multipart uploads that an outage kept from being aborted, and those of
         // prefix assemblies of other (or dead) processes; this process's own is taken over below.
@@ -40,7 +41,7 @@ extension UploadService {
             // No chunk changes from now on: what the prefix assembly stored is checked and used.
             let handover = await self.prefixes.take(uploadID)
             do {
-                let track = try await self.assemble(session, chunks: chunks, handover: handover)
+                let track = try await self.assemble(session, chunks: chunks, handover: handover, started: started)
                 return Completion(track: track, created: true)
             } catch {
                 let reverted = try? await self.sessions.transition(
@@ -127,12 +128,13 @@ extension UploadService {
     private func assemble(
         _ session: UploadSession,
         chunks: [UploadChunk],
-        handover: PrefixHandover?
+        handover: PrefixHandover?,
+        started: ContinuousClock.Instant
     ) async throws -> Track {
         let uploadID = session.id
         var handover = handover
         do {
-            return try await self.assemble(session, chunks: chunks, handover: &handover)
+            return try await self.assemble(session, chunks: chunks, handover: &handover, started: started)
         } catch {
             if let handover { await self.discard(handover, uploadID: uploadID) }
             throw error
@@ -143,7 +145,8 @@ extension UploadService {
     private func assemble(
         _ session: UploadSession,
         chunks: [UploadChunk],
-        handover: inout PrefixHandover?
+        handover: inout PrefixHandover?,
+        started: ContinuousClock.Instant
     ) async throws -> Track {
         let uploadID = session.id
         // A chunk row without its file (e.g. a spool wiped by hand) must be sent again.
@@ -249,6 +252,8 @@ extension UploadService {
             metadata: [
                 "upload.id": "\(uploadID.uuidString.lowercased())", "track.id": "\(trackID.uuidString.lowercased())",
                 "track.size": "\(stored.size)",
+                "upload.prefix_bytes": "\(resume?.fed ?? 0)",
+                "upload.complete_seconds": "\((ContinuousClock.now - started) / .seconds(1))",
             ]
         )
         return track
