@@ -18,6 +18,8 @@ struct Assembler: Sendable {
     let pipeCapacity: Int
     /// Where every multipart upload is recorded from before its creation until it is settled.
     let pendingAborts: PendingAbortRepository
+    /// How long a live assembly's pending-abort record is left alone (``IngestConfiguration/staleAssemblyAfter``).
+    let staleAfter: TimeInterval
     let logger: Logger
 
     /// What was stored.
@@ -26,91 +28,178 @@ struct Assembler: Sendable {
         let sha256: String
     }
 
-    /// Stores the concatenation of `paths` at `key`.
+    /// Stores what `reader` reads at `key`.
     ///
     /// - Parameters:
-    ///   - paths: The chunk files, in order.
+    ///   - reader: The chunk files, in order (after `resume`'s bytes when it is given).
     ///   - expectedSize: The declared size; the chunk files must add up to it.
     ///   - expectedSHA256: The declared digest, if any.
     ///   - uploadID: The session, for the pending-abort record of a multipart upload.
+    ///   - resume: The store's upload a ``PrefixAssemblies`` driver started at `key` and fed the
+    ///     bytes before `reader`'s; nil to start one.
     ///   - onMultipartCreated: Told the multipart upload before any part is sent (recorded so that
     ///     an abort or the garbage collector can free it if this process dies).
     /// - Throws: ``IngestError/sizeMismatch`` or ``IngestError/checksumMismatch`` (nothing stored,
     ///   any multipart upload aborted), or the store's error.
     func assemble(
-        paths: [String],
+        reader: SpoolReader,
         expectedSize: Int64,
         expectedSHA256: String?,
         uploadID: UUID,
         key: String,
         contentType: String,
+        resume: PrefixHandover.Sink? = nil,
         onMultipartCreated: @Sendable (MultipartUpload) async throws -> Void
     ) async throws -> Result {
         let options = PutOptions(contentType: contentType)
-        if self.multipart && expectedSize > self.partSize {
+        switch resume {
+        case .multipart(let upload, let parts):
             return try await self.assembleMultipart(
-                paths: paths,
+                reader: reader,
                 expectedSize: expectedSize,
                 expectedSHA256: expectedSHA256,
                 uploadID: uploadID,
                 key: key,
                 options: options,
+                resume: (upload, parts),
+                onMultipartCreated: onMultipartCreated
+            )
+        case .stream(let pipe, let put):
+            return try await self.finishStream(
+                reader: reader,
+                expectedSize: expectedSize,
+                expectedSHA256: expectedSHA256,
+                pipe: pipe,
+                put: put
+            )
+        case nil:
+            break
+        }
+        if self.usesMultipart(size: expectedSize) {
+            return try await self.assembleMultipart(
+                reader: reader,
+                expectedSize: expectedSize,
+                expectedSHA256: expectedSHA256,
+                uploadID: uploadID,
+                key: key,
+                options: options,
+                resume: nil,
                 onMultipartCreated: onMultipartCreated
             )
         }
-        return try await self.assembleSingle(
-            paths: paths,
+        let (pipe, put) = self.startStream(key: key, size: expectedSize, options: options)
+        return try await self.finishStream(
+            reader: reader,
             expectedSize: expectedSize,
             expectedSHA256: expectedSHA256,
-            key: key,
-            options: options
+            pipe: pipe,
+            put: put
         )
     }
 
-    /// One streamed `put`: the verdict on size and digest is the end of the stream, so a mismatch
-    /// fails the stream and the store never moves the object into place.
-    private func assembleSingle(
-        paths: [String],
-        expectedSize: Int64,
-        expectedSHA256: String?,
-        key: String,
-        options: PutOptions
-    ) async throws -> Result {
+    /// Whether an upload of `size` bytes goes to the store as a multipart upload (else as one streamed put).
+    func usesMultipart(size: Int64) -> Bool {
+        self.multipart && size > self.partSize
+    }
+
+    /// Starts one streamed `put` of `size` bytes at `key`, fed through the returned pipe; the
+    /// verdict on size and digest is the end of the stream, so a mismatch fails the stream and the
+    /// store never moves the object into place.
+    func startStream(key: String, size: Int64, options: PutOptions) -> (BoundedPipe, Task<Void, any Error>) {
         let pipe = BoundedPipe(capacity: self.pipeCapacity)
         let store = self.store
-        return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { group in
-            group.addTask {
-                do {
-                    _ = try await store.put(
-                        key: key,
-                        body: .stream(pipe.reader, length: expectedSize),
-                        options: options
-                    )
-                } catch {
-                    await pipe.cancel(error)
-                    throw error
-                }
-            }
-            var reader = SpoolReader(paths: paths)
-            let result: Result
+        let put = Task<Void, any Error> {
             do {
-                while let buffer = try await reader.next(maxBytes: self.pipeCapacity) {
-                    guard reader.count <= expectedSize else {
-                        throw IngestError.sizeMismatch(expected: expectedSize, actual: reader.count)
-                    }
-                    try await pipe.write(buffer)
-                }
-                result = Result(size: reader.count, sha256: reader.finalize())
-                try Self.verify(result, expectedSize: expectedSize, expectedSHA256: expectedSHA256)
+                _ = try await store.put(key: key, body: .stream(pipe.reader, length: size), options: options)
             } catch {
-                await pipe.finish(throwing: error)
-                try? await group.waitForAll()
+                await pipe.cancel(error)
                 throw error
             }
-            await pipe.finish()
-            try await group.waitForAll()
-            return result
         }
+        return (pipe, put)
+    }
+
+    /// Writes `length` bytes of `reader` into `pipe`.
+    func feed(
+        _ length: Int64,
+        from reader: inout SpoolReader,
+        into pipe: BoundedPipe,
+        expectedSize: Int64
+    )
+        async throws
+    {
+        var written: Int64 = 0
+        while written < length {
+            let wanted = Int(min(Int64(self.pipeCapacity), length - written))
+            guard let buffer = try await reader.next(maxBytes: wanted) else {
+                throw IngestError.sizeMismatch(expected: expectedSize, actual: reader.count)
+            }
+            written += Int64(buffer.readableBytes)
+            try await pipe.write(buffer)
+        }
+    }
+
+    /// Feeds the rest of `reader` into a streamed put, then checks size and digest before ending it.
+    private func finishStream(
+        reader: SpoolReader,
+        expectedSize: Int64,
+        expectedSHA256: String?,
+        pipe: BoundedPipe,
+        put: Task<Void, any Error>
+    ) async throws -> Result {
+        var reader = reader
+        let result: Result
+        do {
+            while let buffer = try await reader.next(maxBytes: self.pipeCapacity) {
+                guard reader.count <= expectedSize else {
+                    throw IngestError.sizeMismatch(expected: expectedSize, actual: reader.count)
+                }
+                try await pipe.write(buffer)
+            }
+            result = Result(size: reader.count, sha256: reader.finalize())
+            try Self.verify(result, expectedSize: expectedSize, expectedSHA256: expectedSHA256)
+        } catch {
+            await pipe.finish(throwing: error)
+            try? await put.value
+            throw error
+        }
+        await pipe.finish()
+        try await put.value
+        return result
+    }
+
+    /// Starts part `number` of `upload` in `group`, its body streaming `length` bytes of `reader`
+    /// through a bounded pipe; returns once they are all in the pipe.
+    func sendPart(
+        _ number: Int,
+        of upload: MultipartUpload,
+        length: Int64,
+        from reader: inout SpoolReader,
+        expectedSize: Int64,
+        in group: inout ThrowingTaskGroup<CompletedPart, any Error>
+    ) async throws {
+        let store = self.store
+        let pipe = BoundedPipe(capacity: self.pipeCapacity)
+        group.addTask {
+            do {
+                return try await store.uploadPart(
+                    upload,
+                    partNumber: number,
+                    body: .stream(pipe.reader, length: length)
+                )
+            } catch {
+                // Wakes the feeder if it waits on a pipe nobody reads any more.
+                await pipe.cancel(error)
+                throw error
+            }
+        }
+        do {
+            try await self.feed(length, from: &reader, into: pipe, expectedSize: expectedSize)
+        } catch {
+            await pipe.cancel(error)
+            throw error
+        }
+        await pipe.finish()
     }
 
     /// A multipart upload; each part's body streams from its own bounded pipe, fed in order.
@@ -118,30 +207,44 @@ struct Assembler: Sendable {
     /// The upload is recorded as pending before it is created (a store that dies while answering
     /// `CreateMultipartUpload` may have created it) and stays recorded until it is completed or an
     /// abort succeeded; a failed abort leaves the record for the next `complete` and the janitor.
+    /// With `resume`, the upload exists (recorded by its driver) and holds `parts`.
     private func assembleMultipart(
-        paths: [String],
+        reader: SpoolReader,
         expectedSize: Int64,
         expectedSHA256: String?,
         uploadID: UUID,
         key: String,
         options: PutOptions,
+        resume: (upload: MultipartUpload, parts: [CompletedPart])?,
         onMultipartCreated: @Sendable (MultipartUpload) async throws -> Void
     ) async throws -> Result {
         let store = self.store
-        try await self.pendingAborts.record(uploadID: uploadID, key: key, now: Date())
-        let upload = try await store.createMultipartUpload(key: key, options: options)
+        let upload: MultipartUpload
+        if let resume {
+            upload = resume.upload
+            // Not due before a live assembly would be presumed dead.
+            try await self.pendingAborts.postpone(key: key, until: Date().addingTimeInterval(self.staleAfter))
+        } else {
+            try await self.pendingAborts.record(
+                uploadID: uploadID,
+                key: key,
+                now: Date(),
+                nextAttemptAt: Date().addingTimeInterval(self.staleAfter)
+            )
+            upload = try await store.createMultipartUpload(key: key, options: options)
+        }
         do {
-            try await self.pendingAborts.setMultipartUploadID(upload.uploadID, key: key)
+            if resume == nil { try await self.pendingAborts.setMultipartUploadID(upload.uploadID, key: key) }
             try await onMultipartCreated(upload)
             let (parts, result) = try await withThrowingTaskGroup(
                 of: CompletedPart.self,
                 returning: ([CompletedPart], Result).self
             ) { group in
-                var reader = SpoolReader(paths: paths)
-                var completed: [CompletedPart] = []
+                var reader = reader
+                var completed = resume?.parts ?? []
                 var inFlight = 0
-                var partNumber = 0
-                var remaining = expectedSize
+                var partNumber = completed.count
+                var remaining = expectedSize - reader.count
                 while remaining > 0 {
                     if inFlight >= self.partConcurrency, let done = try await group.next() {
                         completed.append(done)
@@ -149,38 +252,15 @@ struct Assembler: Sendable {
                     }
                     let length = min(self.partSize, remaining)
                     partNumber += 1
-                    let number = partNumber
-                    let pipe = BoundedPipe(capacity: self.pipeCapacity)
-                    group.addTask {
-                        do {
-                            let part = try await store.uploadPart(
-                                upload,
-                                partNumber: number,
-                                body: .stream(pipe.reader, length: length)
-                            )
-                            return part
-                        } catch {
-                            // Wakes the feeder if it waits on a pipe nobody reads any more.
-                            await pipe.cancel(error)
-                            throw error
-                        }
-                    }
+                    try await self.sendPart(
+                        partNumber,
+                        of: upload,
+                        length: length,
+                        from: &reader,
+                        expectedSize: expectedSize,
+                        in: &group
+                    )
                     inFlight += 1
-                    var written: Int64 = 0
-                    do {
-                        while written < length {
-                            let wanted = Int(min(Int64(self.pipeCapacity), length - written))
-                            guard let buffer = try await reader.next(maxBytes: wanted) else {
-                                throw IngestError.sizeMismatch(expected: expectedSize, actual: reader.count)
-                            }
-                            written += Int64(buffer.readableBytes)
-                            try await pipe.write(buffer)
-                        }
-                    } catch {
-                        await pipe.cancel(error)
-                        throw error
-                    }
-                    await pipe.finish()
                     remaining -= length
                 }
                 // Bytes beyond the declared size mean the spool changed under us.
@@ -200,19 +280,25 @@ struct Assembler: Sendable {
             try? await self.pendingAborts.remove(key: key)
             return result
         } catch {
-            if await self.abandon(upload) {
-                try? await self.pendingAborts.remove(key: key)
-            } else {
-                let record = PendingAbort(
-                    objectKey: key,
-                    uploadID: uploadID,
-                    multipartUploadID: upload.uploadID,
-                    attempts: 0,
-                    nextAttemptAt: Date()
-                )
-                try? await self.pendingAborts.failed(record, now: Date())
-            }
+            await self.abandonRecorded(upload, uploadID: uploadID)
             throw error
+        }
+    }
+
+    /// Aborts a recorded multipart upload: its record goes once the store no longer has it, and
+    /// stays (counted, on its backoff) when the abort failed.
+    func abandonRecorded(_ upload: MultipartUpload, uploadID: UUID) async {
+        if await self.abandon(upload) {
+            try? await self.pendingAborts.remove(key: upload.key)
+        } else {
+            let record = PendingAbort(
+                objectKey: upload.key,
+                uploadID: uploadID,
+                multipartUploadID: upload.uploadID,
+                attempts: 0,
+                nextAttemptAt: Date()
+            )
+            try? await self.pendingAborts.failed(record, now: Date())
         }
     }
 

@@ -32,6 +32,14 @@ public struct IngestConfiguration: Sendable {
     public var pipeCapacity = 2 * 1024 * 1024
     /// An assembly older than this is presumed dead (its process crashed) and may be restarted.
     public var staleAssemblyAfter: TimeInterval = 15 * 60
+    /// How long the lease of the node feeding an upload's prefix into the store lasts without
+    /// renewal (a crashed node's lapses after this; its multipart upload is then aborted by `complete`).
+    public var assemblerLeaseTTL: TimeInterval = 60
+    /// A prefix assembly with no new chunk for this long gives up (frees what it stored); `complete`
+    /// then assembles from the spool.
+    public var prefixIdleTimeout: TimeInterval = 10 * 60
+    /// How often a waiting prefix assembly looks for chunks on disk that another node received.
+    public var prefixPollInterval: Duration = .milliseconds(500)
 
     /// - Parameters:
     ///   - dataDirectory: `VEZA_DATA_DIR`; the spool goes in its `spool` folder.

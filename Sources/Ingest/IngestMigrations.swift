@@ -81,5 +81,19 @@ public enum IngestMigrations {
                 "CREATE INDEX upload_pending_aborts_upload ON upload_pending_aborts (upload_id)",
             ]
         ),
+        Migration(
+            id: "0204_upload_assemblers",
+            statements: [
+                // The node feeding an upload's prefix into the store while its chunks arrive (one per
+                // upload; a crashed node's row lapses at expires_at).
+                """
+                CREATE TABLE upload_assemblers (
+                    upload_id {uuid} PRIMARY KEY REFERENCES upload_sessions (id) ON DELETE CASCADE,
+                    holder {uuid} NOT NULL,
+                    expires_at {timestamp} NOT NULL
+                )
+                """
+            ]
+        ),
     ]
 }

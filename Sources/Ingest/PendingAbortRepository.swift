@@ -34,13 +34,23 @@ struct PendingAbortRepository: Sendable {
     static let backoff = Backoff(base: .seconds(30), cap: .seconds(3600))
 
     /// Records an assembly's key before its multipart upload is created.
-    func record(uploadID: UUID, key: String, now: Date) async throws {
+    ///
+    /// - Parameter nextAttemptAt: When the janitor may abort it: after the assembly would be
+    ///   presumed dead, so that a live one is left alone (its owner's `complete` and abort do not wait).
+    func record(uploadID: UUID, key: String, now: Date, nextAttemptAt: Date) async throws {
         try await self.database.sql.raw(
             """
             INSERT INTO upload_pending_aborts (object_key, upload_id, multipart_upload_id, attempts, next_attempt_at,
                 created_at)
-            VALUES (\(bind: key), \(bind: uploadID), NULL, 0, \(bind: now), \(bind: now))
+            VALUES (\(bind: key), \(bind: uploadID), NULL, 0, \(bind: nextAttemptAt), \(bind: now))
             """
+        ).run()
+    }
+
+    /// Keeps the janitor off a live assembly's record until `date`.
+    func postpone(key: String, until date: Date) async throws {
+        try await self.database.sql.raw(
+            "UPDATE upload_pending_aborts SET next_attempt_at = \(bind: date) WHERE object_key = \(bind: key)"
         ).run()
     }
 

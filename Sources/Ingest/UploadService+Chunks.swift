@@ -73,6 +73,7 @@ extension UploadService {
                 throw error
             }
         }
+        self.prefixes.landed(uploadID)
         self.logger.debug(
             "upload chunk stored",
             metadata: ["upload.id": "\(uploadID.uuidString.lowercased())", "upload.chunk": "\(index)"]

@@ -26,17 +26,22 @@ extension UploadService {
     ///   ``IngestError/checksumMismatch`` or ``IngestError/sizeMismatch`` (nothing stored, chunks
     ///   kept), ``IngestError/storeUnavailable`` (chunks kept; call again later).
     public func complete(uploadID: UUID, ownerID: UUID, now: Date = Date()) async throws -> Completion {
+        let started = ContinuousClock.now
         _ = try await self.owned(uploadID, by: ownerID)
-        // Earlier attempts' multipart uploads that an outage kept from being aborted.
-        await self.retryPendingAborts(for: uploadID)
+        // Earlier attempts' multipart uploads that an outage kept from being aborted, and those of
+        // prefix assemblies of other (or dead) processes; this process's own is taken over below.
+        let prefixes = self.prefixes
+        await self.retryPendingAborts(for: uploadID, keeping: { prefixes.liveKey(uploadID) })
         let claim = try await self.claimAssembly(uploadID, now: now)
         switch claim {
         case .alreadyCompleted(let trackID):
             guard let track = try await self.tracks.find(id: trackID) else { throw IngestError.notFound }
             return Completion(track: track, created: false)
         case .assemble(let session, let chunks):
+            // No chunk changes from now on: what the prefix assembly stored is checked and used.
+            let handover = await self.prefixes.take(uploadID)
             do {
-                let track = try await self.assemble(session, chunks: chunks)
+                let track = try await self.assemble(session, chunks: chunks, handover: handover, started: started)
                 return Completion(track: track, created: true)
             } catch {
                 let reverted = try? await self.sessions.transition(
@@ -120,7 +125,29 @@ extension UploadService {
 
     /// Sniffs, streams into the store, then writes the track, its job and the session's new
     /// status in one transaction.
-    private func assemble(_ session: UploadSession, chunks: [UploadChunk]) async throws -> Track {
+    private func assemble(
+        _ session: UploadSession,
+        chunks: [UploadChunk],
+        handover: PrefixHandover?,
+        started: ContinuousClock.Instant
+    ) async throws -> Track {
+        let uploadID = session.id
+        var handover = handover
+        do {
+            return try await self.assemble(session, chunks: chunks, handover: &handover, started: started)
+        } catch {
+            if let handover { await self.discard(handover, uploadID: uploadID) }
+            throw error
+        }
+    }
+
+    /// `assemble`, taking `handover` (set to nil) once it is used or discarded.
+    private func assemble(
+        _ session: UploadSession,
+        chunks: [UploadChunk],
+        handover: inout PrefixHandover?,
+        started: ContinuousClock.Instant
+    ) async throws -> Track {
         let uploadID = session.id
         // A chunk row without its file (e.g. a spool wiped by hand) must be sent again.
         let absent = chunks.filter { self.spool.size(uploadID: uploadID, index: $0.index) != $0.size }.map(\.index)
@@ -137,26 +164,30 @@ extension UploadService {
             let shown = head.prefix(8).map { String(format: "%02x", $0) }.joined(separator: " ")
             throw IngestError.unsupportedMediaType("first bytes: \(shown)")
         }
-        let trackID = UUID()
-        let key = Track.sourceKey(
-            ownerID: session.ownerID,
-            trackID: trackID,
-            fileExtension: session.fileExtension ?? format.fileExtension
-        )
-        let contentType =
-            session.contentType.flatMap { $0.lowercased().hasPrefix("audio/") ? $0 : nil }
-            ?? format.contentType
+        var resume: PrefixHandover? = nil
+        if let taken = handover {
+            handover = nil
+            let target = self.assemblyTarget(session, format: format, trackID: taken.trackID)
+            if target.key == taken.key, target.contentType == taken.contentType, self.isCurrent(taken, session) {
+                resume = taken
+            } else {
+                await self.discard(taken, uploadID: uploadID)
+            }
+        }
+        let trackID = resume?.trackID ?? UUID()
+        let (key, contentType) = self.assemblyTarget(session, format: format, trackID: trackID)
         try await self.sessions.recordAssemblyTarget(uploadID, key: key, multipartUploadID: nil, now: Date())
         let sessions = self.sessions
         let stored: Assembler.Result
         do {
             stored = try await self.assembler.assemble(
-                paths: (0..<session.totalChunks).map { self.spool.path(for: uploadID, index: $0) },
+                reader: self.spoolReader(session, after: resume),
                 expectedSize: session.declaredSize,
                 expectedSHA256: session.sha256,
                 uploadID: uploadID,
                 key: key,
                 contentType: contentType,
+                resume: resume?.sink,
                 onMultipartCreated: { upload in
                     try await sessions.recordAssemblyTarget(
                         uploadID,
@@ -221,9 +252,25 @@ extension UploadService {
             metadata: [
                 "upload.id": "\(uploadID.uuidString.lowercased())", "track.id": "\(trackID.uuidString.lowercased())",
                 "track.size": "\(stored.size)",
+                "upload.prefix_bytes": "\(resume?.fed ?? 0)",
+                "upload.complete_seconds": "\((ContinuousClock.now - started) / .seconds(1))",
             ]
         )
         return track
+    }
+
+    /// The chunk files from the first byte `handover` did not send.
+    private func spoolReader(_ session: UploadSession, after handover: PrefixHandover?) -> SpoolReader {
+        guard let handover else {
+            return SpoolReader(paths: (0..<session.totalChunks).map { self.spool.path(for: session.id, index: $0) })
+        }
+        let first = Int(handover.fed / session.chunkSize)
+        return SpoolReader(
+            paths: (first..<max(first, session.totalChunks)).map { self.spool.path(for: session.id, index: $0) },
+            skip: handover.fed - Int64(first) * session.chunkSize,
+            hasher: handover.hasher,
+            count: handover.fed
+        )
     }
 
     /// Store failures a client can wait out become ``IngestError/storeUnavailable``.

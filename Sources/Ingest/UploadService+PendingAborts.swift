@@ -9,9 +9,15 @@ extension UploadService {
     /// aborts whatever the store lists under its key. A record is removed only once the store no
     /// longer lists its upload; a failed abort stays recorded for the next try.
     ///
+    /// - Parameter keeping: The key of a live prefix assembly the caller takes over: left alone.
     /// - Returns: How many records were settled.
     @discardableResult
-    func retryPendingAborts(for uploadID: UUID? = nil, now: Date = Date(), batch: Int = 100) async -> Int {
+    func retryPendingAborts(
+        for uploadID: UUID? = nil,
+        keeping: (@Sendable () -> String?)? = nil,
+        now: Date = Date(),
+        batch: Int = 100
+    ) async -> Int {
         let records: [PendingAbort]
         do {
             if let uploadID {
@@ -23,8 +29,10 @@ extension UploadService {
             self.logger.warning("pending multipart aborts unreadable", metadata: ["error.message": "\(error)"])
             return 0
         }
+        // Read after the records: a driver names its key before recording it.
+        let kept = keeping?()
         var settled = 0
-        for record in records {
+        for record in records where record.objectKey != kept {
             var gone = true
             if let id = record.multipartUploadID {
                 gone = await self.assembler.abandon(MultipartUpload(key: record.objectKey, uploadID: id))

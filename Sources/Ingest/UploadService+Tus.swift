@@ -89,6 +89,7 @@ extension UploadService {
                 spool.discard(segment)
                 throw error
             }
+            if !segment.full.isEmpty { self.prefixes.landed(uploadID) }
             return offset + segment.size
         }
     }

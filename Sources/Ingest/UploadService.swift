@@ -16,6 +16,9 @@ public struct UploadService: Sendable {
     let sessions: UploadSessionRepository
     let writers: UploadWriterRepository
     let pendingAborts: PendingAbortRepository
+    let leases: AssemblerLeaseRepository
+    /// This process's prefix assemblies (see ``prefixAssemblyService``).
+    let prefixes: PrefixAssemblies
     let tracks: TrackRepository
     let jobs: JobQueue
     let store: any ObjectStore
@@ -41,6 +44,8 @@ public struct UploadService: Sendable {
         self.sessions = UploadSessionRepository(database: database)
         self.writers = UploadWriterRepository(database: database)
         self.pendingAborts = PendingAbortRepository(database: database)
+        self.leases = AssemblerLeaseRepository(database: database)
+        self.prefixes = PrefixAssemblies()
         self.tracks = TrackRepository(database: database)
         self.jobs = jobs
         self.store = store
@@ -225,6 +230,7 @@ public struct UploadService: Sendable {
             partConcurrency: self.configuration.partConcurrency,
             pipeCapacity: self.configuration.pipeCapacity,
             pendingAborts: self.pendingAborts,
+            staleAfter: self.configuration.staleAssemblyAfter,
             logger: self.logger
         )
     }

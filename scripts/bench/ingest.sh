@@ -105,7 +105,7 @@ for size in "${sizes[@]}"; do
     port="$(free_port)"
     (
         export VEZA_DATA_DIR="${run}/server" TRACK_STORAGE_BACKEND=s3 TRANSCODE_WORKERS=0
-        export MAX_UPLOAD_AUDIO_MB=$((max_mib + 1)) JWT_SECRET="${jwt_secret}" LOG_LEVEL=warning
+        export MAX_UPLOAD_AUDIO_MB=$((max_mib + 1)) JWT_SECRET="${jwt_secret}" LOG_LEVEL=info
         exec "${veza}" serve --host 127.0.0.1 --port "${port}"
     ) >"${run}/server.log" 2>&1 </dev/null &
     server_pid=$!
@@ -144,8 +144,12 @@ for size in "${sizes[@]}"; do
         echo "ingest.sh: no ${bytes}-byte object in ${S3_BUCKET} after veza upload" >&2
         exit 1
     }
-    printf '{"size_mib": %d, "tool": "veza upload", "seconds": %s, "bytes": %d, "idle": %d, "peak": %d}\n' \
+    # The server logs how long `complete` took (upload.complete_seconds on "upload completed").
+    complete_s="$(grep -o 'upload.complete_seconds[^0-9]*[0-9][0-9.e-]*' "${run}/server.log" | tail -n1 | grep -o '[0-9][0-9.e-]*$' || echo -1)"
+    prefix_b="$(grep -o 'upload.prefix_bytes[^0-9]*[0-9]*' "${run}/server.log" | tail -n1 | grep -o '[0-9]*$' || echo 0)"
+    printf '{"size_mib": %d, "tool": "veza upload", "seconds": %s, "bytes": %d, "idle": %d, "peak": %d, "complete": %s, "prefix": %s}\n' \
         "${size}" "$(awk -v a="${started}" -v b="${ended}" 'BEGIN { print b - a }')" "${bytes}" "${idle}" "${peak}" \
+        "${complete_s:--1}" "${prefix_b:-0}" \
         >>"${results}"
 
     echo "==> boto3 (${size} MiB)" >&2
@@ -182,6 +186,16 @@ for r in rows:
     else:
         server = f"{'-':>15} {'-':>15} {'-':>14}"
     print(f"{r['size_mib']:>4} MiB  {r['tool']:<14} {rate:>7.1f} {server}")
+for r in rows:
+    if "peak" not in r:
+        continue
+    base = [b for b in rows if b["size_mib"] == r["size_mib"] and "peak" not in b]
+    if base:
+        ratio = (r["bytes"] / r["seconds"]) / (base[0]["bytes"] / base[0]["seconds"])
+        print(
+            f"{r['size_mib']:>4} MiB  veza/boto3 throughput {ratio:.2f}x; complete took {r['complete']:.3f} s"
+            f" ({mib(r['prefix']):.0f} MiB already in the store when it started)"
+        )
 served = sorted((r for r in rows if "peak" in r), key=lambda r: r["size_mib"])
 small, large = served[0], served[-1]
 over = lambda r: mib(r["peak"] - r["idle"])

@@ -185,10 +185,12 @@ public struct AppServices: Sendable {
     /// The background workers `veza serve` runs in-process and `veza worker` runs alone.
     ///
     /// Housekeeping every process runs: expired uploads and abandoned multipart uploads are freed,
+    /// uploads' prefixes fed into the store while their chunks arrive (on the nodes receiving them),
     /// stuck payments reconciled, subscription periods swept.
     public var backgroundServices: [any Service] {
         [
             UploadJanitor(uploads: self.uploads, readiness: self.schemaReady, logger: self.logger),
+            self.uploads.prefixAssemblyService,
             self.paymentReconciler,
             self.subscriptionSweeper,
         ]
