@@ -117,6 +117,7 @@ let package = Package(
             dependencies: ["Database", logging, serviceLifecycle, sqlKit],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Marketplace", swiftSettings: swiftSettings),
         .target(name: "VezaAPI", swiftSettings: swiftSettings),
         .target(
             name: "VezaClient",
@@ -174,6 +175,11 @@ let package = Package(
         .testTarget(
             name: "SubscriptionTests",
             dependencies: ["Database", "Subscription", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarketplaceTests",
+            dependencies: ["Marketplace"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
