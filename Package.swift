@@ -117,7 +117,7 @@ let package = Package(
             dependencies: ["Database", logging, serviceLifecycle, sqlKit],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Marketplace", swiftSettings: swiftSettings),
+        .target(name: "Marketplace", dependencies: ["Database", sqlKit], swiftSettings: swiftSettings),
         .target(name: "VezaAPI", swiftSettings: swiftSettings),
         .target(
             name: "VezaClient",
@@ -179,7 +179,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MarketplaceTests",
-            dependencies: ["Marketplace"],
+            dependencies: ["Database", "Marketplace", "TestSupport", sqlKit],
             swiftSettings: swiftSettings
         ),
         .testTarget(
