@@ -7,7 +7,9 @@ progress bar reach 100 %, waits for the track to be ready, plays it and checks f
 pauses, reloads the page mid-upload, picks the file again and checks that the upload resumes
 without resending a chunk the server already stored (each chunk index is PUT exactly once, read
 from the server's request log). Screenshots of each step go to the output folder, printed at the
-end.
+end. Between the two it checks the plan status, opens a share link in a window that is not signed
+in and plays it there, then makes the track private: an anonymous request for its stream gets 404
+and the owner still plays it from the page (through a short-lived share token).
 
 Usage: webapp_test.py --veza .build/debug/veza --out DIR [--database-url postgres://…]
 Needs Debian's chromium and chromium-driver, PyPI selenium, and ffmpeg for the fixtures.
@@ -21,12 +23,13 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 CHROMIUM = "/usr/lib/chromium/chromium"
 CHROMEDRIVER = "/usr/lib/chromium/chromedriver"
@@ -167,6 +170,49 @@ def run(args):
         source = js(driver, "return document.getElementById('audio').currentSrc")
         steps.shot("playing")
         print(f"browser: played {source} (duration {duration:.2f} s, currentTime {first:.2f} -> {later:.2f})")
+
+        # The plan the signed-in user is on, as the server reports it.
+        wait(driver, 10, "the plan status", lambda d: d.find_element(By.ID, "plan-status").text.startswith("Plan: Free"))
+        plans = js(driver, "return [...document.querySelectorAll('#plan-list li')].map(li => li.dataset.planId)")
+        assert "free" in plans and len(plans) > 1, f"plans listed: {plans}"
+
+        # A share link: minted by the owner, opened in a window that is not signed in, plays.
+        driver.find_element(By.CSS_SELECTOR, selector + " .share").click()
+        link = wait(driver, 10, "the share link",
+                    lambda d: d.find_element(By.CSS_SELECTOR, selector + " .share-link").get_attribute("value"))
+        assert link.startswith(base + "/#track=" + track_id + "&share="), link
+        steps.shot("share-link")
+        owner_window = driver.current_window_handle
+        driver.switch_to.new_window("window")
+        driver.get(link)
+        wait(driver, 20, "the shared track to play",
+             lambda d: js(d, "const a = document.getElementById('audio'); a.muted = true; return a.currentTime") > 0.3)
+        assert driver.find_element(By.ID, "whoami").text == "Not signed in"
+        assert js(driver, "return sessionStorage.getItem('veza.token')") is None
+        shared_source = js(driver, "return document.getElementById('audio').currentSrc")
+        assert "share=" in shared_source, shared_source
+        steps.shot("shared-playing")
+        driver.close()
+        driver.switch_to.window(owner_window)
+
+        # Private: nobody without a credential gets the stream; the owner still plays it here.
+        js(driver, "document.getElementById('audio').pause()")
+        Select(driver.find_element(By.CSS_SELECTOR, selector + " .visibility")).select_by_visible_text("private")
+        wait(driver, 10, "the track to be private",
+             lambda d: d.find_element(By.CSS_SELECTOR, selector + " .message").text == "Now private")
+        try:
+            urllib.request.urlopen(f"{base}/api/v1/tracks/{track_id}/stream", timeout=10)
+            raise AssertionError("a private track's stream answered an anonymous request")
+        except urllib.error.HTTPError as error:
+            assert error.code == 404, f"anonymous stream of a private track: {error.code}"
+        js(driver, "document.getElementById('audio').currentTime = 0")
+        driver.find_element(By.CSS_SELECTOR, selector + " .play").click()
+        wait(driver, 20, "the private track to play",
+             lambda d: js(d, "const a = document.getElementById('audio'); a.muted = true; "
+                             "return a.currentSrc.includes('share=') ? a.currentTime : 0") > 0.3)
+        steps.shot("private-playing")
+        js(driver, "document.getElementById('audio').pause()")
+        print(f"browser: shared link and private playback work for {track_id}")
 
         # 2. Reload mid-upload: pause after the first stored chunk, reload, pick the file again.
         # Loopback is too fast to stop between chunks: throttle the browser's uploads (DevTools).

@@ -14,10 +14,13 @@ export class APIError extends Error {
   constructor(status, code, message) { super(message); this.status = status; this.code = code; }
 }
 
-/** Calls the API; JSON in and out. `body` may be an object (sent as JSON) or a Blob (sent raw). */
-export async function api(path, { method = "GET", body, headers = {}, signal } = {}) {
+/**
+ * Calls the API; JSON in and out. `body` may be an object (sent as JSON) or a Blob (sent raw).
+ * `anonymous` leaves the bearer token out (a share link's view of a track).
+ */
+export async function api(path, { method = "GET", body, headers = {}, signal, anonymous = false } = {}) {
   const init = { method, headers: { ...headers }, signal };
-  if (session.token) init.headers.Authorization = `Bearer ${session.token}`;
+  if (session.token && !anonymous) init.headers.Authorization = `Bearer ${session.token}`;
   if (body instanceof Blob) {
     init.body = body;
   } else if (body !== undefined) {

@@ -1,9 +1,12 @@
-// The page: sign-in (token, or the development button when the server allows it), then upload,
-// my tracks and the player.
+// The page: sign-in (token, or the development button when the server allows it), then the plan,
+// upload, my tracks and the player; a share link (`/#track=…&share=…`) plays its track signed in
+// or not.
 import { api, session } from "./api.js";
 import { loadLimits, Upload, interruptedUploads } from "./upload.js";
 import { refreshTracks, loadMore } from "./tracks.js";
-import { setUpPlayer } from "./player.js";
+import { play, setUpPlayer } from "./player.js";
+import { showPlan } from "./plan.js";
+import { sharedTrack, sharedTrackInLocation } from "./share.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -15,6 +18,7 @@ async function signedIn() {
     $("sign-in").hidden = true;
     $("sign-out").hidden = false;
     for (const id of ["upload", "library"]) $(id).hidden = false;
+    showPlan().catch((error) => { $("plan-status").textContent = `Plan unavailable: ${error.message}`; });
     const limits = await loadLimits();
     $("limits").textContent =
       `Up to ${limits.audio.max_human}; ${limits.audio.allowed_types.join(", ")}. Sent in ${Math.round(limits.chunk_size / 1048576)} MiB chunks.`;
@@ -72,6 +76,13 @@ function setUp() {
     $("dev-user").value = crypto.randomUUID();
   }, () => {});
   if (session.token) signedIn();
+  const shared = sharedTrackInLocation();
+  if (shared) {
+    sharedTrack(shared.track, shared.share).then(play, (error) => {
+      $("player").hidden = false;
+      $("now-playing").textContent = `This share link does not work: ${error.message}`;
+    });
+  }
 }
 
 setUp();

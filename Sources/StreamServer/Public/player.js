@@ -1,6 +1,7 @@
 // The player: native HLS where the browser says it can (Safari, current Chromium), else the
 // progressive /stream; the waveform drawn from waveform.json, clickable to seek; loudness; keys.
 import { api } from "./api.js";
+import { shareLink, sharedTrack } from "./share.js";
 
 const audio = () => document.getElementById("audio");
 const canvas = () => document.getElementById("waveform");
@@ -26,6 +27,16 @@ export async function play(track) {
     draw();
   }
   try { await element.play(); } catch { /* autoplay refused: the controls remain */ }
+}
+
+/**
+ * Plays one of the signed-in user's private tracks: through a share token that lives as long as
+ * the track with margin (at least an hour), because an <audio> element cannot send a bearer token.
+ */
+export async function playOwnTrack(track) {
+  const seconds = Math.min(86400, Math.max(3600, Math.ceil((track.duration_ms ?? 0) / 1000) * 2));
+  const { token } = await shareLink(track.id, seconds);
+  await play(await sharedTrack(track.id, token));
 }
 
 // audiowaveform JSON: `data` holds min/max pairs per pixel (8- or 16-bit).

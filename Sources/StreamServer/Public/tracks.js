@@ -1,7 +1,8 @@
 // My tracks: the list with live status (polled while any is processing), rename, visibility,
-// delete and play. (A share-link button comes with POST /api/v1/tracks/{id}/share.)
+// delete, play and share links.
 import { api } from "./api.js";
-import { play } from "./player.js";
+import { play, playOwnTrack } from "./player.js";
+import { shareLink } from "./share.js";
 
 const list = () => document.getElementById("track-list");
 let nextCursor = null;
@@ -26,6 +27,8 @@ function row(track) {
   item.dataset.status = track.status;
   const titleID = `title-${track.id}`;
   const visID = `vis-${track.id}`;
+  const shareID = `share-${track.id}`;
+  const linkID = `link-${track.id}`;
   item.innerHTML = `
     <div class="row">
       <span class="status status-${track.status}"></span>
@@ -41,6 +44,18 @@ function row(track) {
       <button type="button" class="play">Play</button>
       <button type="button" class="delete">Delete</button>
     </div>
+    <div class="row">
+      <label for="${shareID}">Share link valid for</label>
+      <select id="${shareID}" class="share-ttl">
+        <option value="3600">1 hour</option><option value="86400">1 day</option>
+        <option value="604800" selected>7 days</option><option value="2592000">30 days</option>
+      </select>
+      <button type="button" class="share">Copy share link</button>
+    </div>
+    <div class="row" hidden>
+      <label class="sr" for="${linkID}">Share link</label>
+      <input type="text" id="${linkID}" class="share-link" readonly>
+    </div>
     <p class="hint message" aria-live="polite"></p>`;
   const status = item.querySelector(".status");
   status.textContent = track.status + (track.failure_reason ? `: ${track.failure_reason}` : "");
@@ -50,12 +65,26 @@ function row(track) {
   const say = (text) => { message.textContent = text; };
   const playButton = item.querySelector(".play");
   playButton.disabled = track.status !== "ready";
-  playButton.addEventListener("click", () => {
-    if (track.visibility === "private") {
-      say("A private track plays only with a token; make it unlisted to play it here.");
-      return;
-    }
-    play(track);
+  playButton.addEventListener("click", async () => {
+    try {
+      // A private track's URLs need the owner's credentials, which an <audio> element cannot send
+      // in a header: it plays through a short-lived share token instead.
+      if (track.visibility === "private") await playOwnTrack(track); else await play(track);
+    } catch (error) { say(error.message); }
+  });
+  const shareButton = item.querySelector(".share");
+  shareButton.disabled = track.status !== "ready";
+  shareButton.addEventListener("click", async () => {
+    try {
+      const seconds = Number(item.querySelector(".share-ttl").value);
+      const { url, expiresAt } = await shareLink(track.id, seconds);
+      const field = item.querySelector(".share-link");
+      field.value = url;
+      field.parentElement.hidden = false;
+      let copied = false;
+      try { await navigator.clipboard.writeText(url); copied = true; } catch { field.select(); }
+      say(`${copied ? "Link copied" : "Copy the link below"}; it works until ${expiresAt.toLocaleString()}.`);
+    } catch (error) { say(error.message); }
   });
   item.querySelector(".rename").addEventListener("click", async () => {
     try {

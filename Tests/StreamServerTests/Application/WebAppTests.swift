@@ -30,7 +30,8 @@ struct WebAppTests {
             }
             for (file, type) in [
                 ("app.js", "text/javascript"), ("api.js", "text/javascript"), ("upload.js", "text/javascript"),
-                ("tracks.js", "text/javascript"), ("player.js", "text/javascript"), ("app.css", "text/css"),
+                ("tracks.js", "text/javascript"), ("player.js", "text/javascript"), ("share.js", "text/javascript"),
+                ("plan.js", "text/javascript"), ("app.css", "text/css"),
             ] {
                 try await client.execute(uri: "/app/\(file)", method: .get) { response in
                     #expect(response.status == .ok, "\(file)")
