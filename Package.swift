@@ -99,7 +99,8 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib", "Catalog", "Database", "Ingest", "Payments", "SignedURL", "Storage", "Subscription",
+                "CZlib", "Catalog", "Database", "Ingest", "Marketplace", "Payments", "SignedURL", "Storage",
+                "Subscription",
                 "Transcode", "VezaAPI",
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
