@@ -101,7 +101,8 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib", "Catalog", "Database", "Ingest", "Payments", "SignedURL", "Storage", "Subscription",
+                "CZlib", "Catalog", "Database", "Ingest", "Marketplace", "Payments", "SignedURL", "Storage",
+                "Subscription",
                 "Transcode", "VezaAPI",
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
                 serviceLifecycle,
@@ -119,6 +120,7 @@ let package = Package(
             dependencies: ["Database", logging, serviceLifecycle, sqlKit],
             swiftSettings: swiftSettings
         ),
+        .target(name: "Marketplace", dependencies: ["Database", sqlKit], swiftSettings: swiftSettings),
         .target(name: "VezaAPI", swiftSettings: swiftSettings),
         .target(
             name: "VezaClient",
@@ -176,6 +178,11 @@ let package = Package(
         .testTarget(
             name: "SubscriptionTests",
             dependencies: ["Database", "Subscription", "TestSupport"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "MarketplaceTests",
+            dependencies: ["Database", "Marketplace", "TestSupport", sqlKit],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -65,5 +65,6 @@ struct StatusWriteRulesTests {
         #expect(writes["tracks"]?.map(\.file) == ["Catalog/TrackRepository.swift"])
         #expect(writes["subscriptions"]?.map(\.file) == ["Subscription/SubscriptionRepository.swift"])
         #expect(writes["invoices"]?.map(\.file) == ["Subscription/InvoiceRepository.swift"])
+        #expect(writes["marketplace_transfers"]?.map(\.file) == ["Marketplace/TransferRepository.swift"])
     }
 }

@@ -4,6 +4,7 @@ import Database
 import Foundation
 import Ingest
 import Logging
+import Marketplace
 import Payments
 import ServiceLifecycle
 import SignedURL
@@ -47,6 +48,7 @@ public struct AppServices: Sendable {
     /// Every migration, in order. New modules append theirs here.
     public static let migrations: [Migration] =
         CoreMigrations.all + CatalogMigrations.all + IngestMigrations.all + SubscriptionMigrations.all
+        + MarketplaceMigrations.all
 
     /// Builds the components; nothing is started yet.
     public init(configuration: AppConfiguration, logger: Logger) async throws {
