@@ -52,8 +52,8 @@ struct Assembler: Sendable {
         onMultipartCreated: @Sendable (MultipartUpload) async throws -> Void
     ) async throws -> Result {
         let options = PutOptions(contentType: contentType)
-        switch resume {
-        case .multipart(let upload, let parts):
+        let resumedMultipart = resume?.multipart
+        if resumedMultipart != nil || (resume == nil && self.usesMultipart(size: expectedSize)) {
             return try await self.assembleMultipart(
                 reader: reader,
                 expectedSize: expectedSize,
@@ -61,33 +61,11 @@ struct Assembler: Sendable {
                 uploadID: uploadID,
                 key: key,
                 options: options,
-                resume: (upload, parts),
-                onMultipartCreated: onMultipartCreated
-            )
-        case .stream(let pipe, let put):
-            return try await self.finishStream(
-                reader: reader,
-                expectedSize: expectedSize,
-                expectedSHA256: expectedSHA256,
-                pipe: pipe,
-                put: put
-            )
-        case nil:
-            break
-        }
-        if self.usesMultipart(size: expectedSize) {
-            return try await self.assembleMultipart(
-                reader: reader,
-                expectedSize: expectedSize,
-                expectedSHA256: expectedSHA256,
-                uploadID: uploadID,
-                key: key,
-                options: options,
-                resume: nil,
+                resume: resumedMultipart,
                 onMultipartCreated: onMultipartCreated
             )
         }
-        let (pipe, put) = self.startStream(key: key, size: expectedSize, options: options)
+        let (pipe, put) = resume?.stream ?? self.startStream(key: key, size: expectedSize, options: options)
         return try await self.finishStream(
             reader: reader,
             expectedSize: expectedSize,

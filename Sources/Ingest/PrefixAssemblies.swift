@@ -12,6 +12,18 @@ struct PrefixHandover: Sendable {
         case multipart(MultipartUpload, parts: [CompletedPart])
         /// A streamed `put` (the local store's temporary file), fed through `pipe`.
         case stream(BoundedPipe, put: Task<Void, any Error>)
+
+        /// The multipart upload and its parts, if this is one.
+        var multipart: (upload: MultipartUpload, parts: [CompletedPart])? {
+            guard case .multipart(let upload, let parts) = self else { return nil }
+            return (upload, parts)
+        }
+
+        /// The streamed put's pipe and task, if this is one.
+        var stream: (BoundedPipe, Task<Void, any Error>)? {
+            guard case .stream(let pipe, let put) = self else { return nil }
+            return (pipe, put)
+        }
     }
 
     let trackID: UUID
