@@ -101,7 +101,7 @@ let package = Package(
         .target(
             name: "StreamServer",
             dependencies: [
-                "CZlib", "Catalog", "Database", "Ingest", "Marketplace", "Payments", "SignedURL", "Storage",
+                "CZlib", "Catalog", "Database", "Ingest", "Marketplace", "Payments", "Retry", "SignedURL", "Storage",
                 "Subscription",
                 "Transcode", "VezaAPI",
                 asyncHTTPClient, crypto, hummingbird, httpTypes, logging, nio("NIOCore"), nio("NIOHTTP1"),
@@ -120,7 +120,11 @@ let package = Package(
             dependencies: ["Database", logging, serviceLifecycle, sqlKit],
             swiftSettings: swiftSettings
         ),
-        .target(name: "Marketplace", dependencies: ["Database", sqlKit], swiftSettings: swiftSettings),
+        .target(
+            name: "Marketplace",
+            dependencies: ["Database", "Retry", logging, serviceLifecycle, sqlKit],
+            swiftSettings: swiftSettings
+        ),
         .target(name: "VezaAPI", swiftSettings: swiftSettings),
         .target(
             name: "VezaClient",

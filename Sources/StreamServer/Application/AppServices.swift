@@ -39,6 +39,9 @@ public struct AppServices: Sendable {
     public let subscriptions: SubscriptionService
     /// Applies payment webhooks (and the reconciler's synthetic ones) to subscriptions.
     public let paymentEvents: PaymentEventProcessor
+    /// Pays seller transfers out through Stripe (the webhook calls it after its commit; the retry
+    /// worker for due rows). Without `STRIPE_SECRET_KEY` every attempt fails and is retried.
+    public let transferSender: TransferSender
     /// The one place routes ask whether a user has a paid feature.
     public let featureGate: FeatureGate
     public let logger: Logger
@@ -105,6 +108,12 @@ public struct AppServices: Sendable {
         let provider = self.hyperswitch.map { HyperswitchSubscriptionProvider(client: $0) }
         self.subscriptions = SubscriptionService(database: self.database, provider: provider, logger: logger)
         self.paymentEvents = PaymentEventProcessor(database: self.database, provider: provider, logger: logger)
+        self.transferSender = TransferSender(
+            database: self.database,
+            provider: self.stripe.map { StripeSellerTransferProvider(client: $0) },
+            policy: configuration.payouts.policy,
+            logger: logger
+        )
         self.featureGate = FeatureGate(database: self.database, grace: configuration.subscription.grace)
     }
 

@@ -61,6 +61,8 @@ public struct AppConfiguration: Sendable {
     public var payments = PaymentSettings()
     /// `RECONCILE_*`, `SUBSCRIPTION_*`.
     public var subscription: SubscriptionSettings
+    /// `TRANSFER_*`, `REVERSAL_*`: seller payouts.
+    public var payouts = PayoutSettings()
     /// `SHARE_MAX_TTL`: the longest lifetime a share link may be given.
     public var shareMaxTTL: Duration = .seconds(30 * 86400)
     /// `HEALTH_DETAILS`: who sees the details of `/health/deep`.
@@ -167,6 +169,7 @@ public struct AppConfiguration: Sendable {
             self.corsAllowOrigin = origin
         }
         self.payments = try PaymentSettings(env)
+        self.payouts = try PayoutSettings(env: env)
         if let raw = env["VEZA_DEV_LOGIN"] {
             switch raw.lowercased() {
             case "1", "true": self.devLogin = true
