@@ -96,3 +96,15 @@ extension TransferRepository {
         ).all(decoding: SellerTransfer.self)
     }
 }
+
+extension TransferRepository {
+    /// Makes the seller's `failed` transfers due now (their account was just set).
+    public func makeSellerFailuresDue(_ sellerID: UUID, now: Date) async throws {
+        try await self.database.sql.raw(
+            """
+            UPDATE marketplace_transfers SET next_retry_at = \(bind: now), updated_at = \(bind: now)
+            WHERE seller_id = \(bind: sellerID) AND status = 'failed' AND next_retry_at > \(bind: now)
+            """
+        ).run()
+    }
+}
