@@ -109,11 +109,20 @@ struct PayoutFixture: Sendable {
 
     /// A listed product, a basic licence and a completed order of `seller`, through plain SQL.
     func seedOrder(seller: UUID = UUID(), amountCents: Int64 = 1000) async throws -> (order: UUID, seller: UUID) {
+        try await Self.seedOrder(on: self.database, seller: seller, amountCents: amountCents, now: self.clock.now)
+    }
+
+    /// The same on any marketplace database (e.g. an app's).
+    static func seedOrder(
+        on database: DatabaseClient,
+        seller: UUID,
+        amountCents: Int64 = 1000,
+        now: Date
+    ) async throws -> (order: UUID, seller: UUID) {
         let product = UUID()
         let licence = UUID()
         let order = UUID()
-        let now = self.clock.now
-        let sql = self.database.sql
+        let sql = database.sql
         try await sql.raw(
             """
             INSERT INTO marketplace_products (id, track_id, seller_id, status, created_at, updated_at)
