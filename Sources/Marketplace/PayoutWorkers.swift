@@ -10,7 +10,8 @@ import ServiceLifecycle
 /// each row is claimed before its call, so a node that loses the race skips it.
 public struct TransferRetryWorker: Service {
     let sender: TransferSender
-    let interval: Duration
+    /// Time between passes.
+    public let interval: Duration
     let readiness: ReadinessGate
     let logger: Logger
 
@@ -55,7 +56,8 @@ public struct TransferRetryWorker: Service {
 /// Every `interval`: ``TransferReverser/reverseDue()`` over the due `reversal_pending` rows.
 public struct ReversalWorker: Service {
     let reverser: TransferReverser
-    let interval: Duration
+    /// Time between passes.
+    public let interval: Duration
     let readiness: ReadinessGate
     let logger: Logger
 

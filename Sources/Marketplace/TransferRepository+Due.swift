@@ -108,3 +108,14 @@ extension TransferRepository {
         ).run()
     }
 }
+
+extension TransferRepository {
+    /// The raw status of the transfer's order (`refunded`, `refund_pending`, …), read before and
+    /// after a payout so that a refund racing the Stripe call never leaves a refunded order paid.
+    func orderStatus(of transfer: SellerTransfer) async throws -> String? {
+        struct Row: Decodable { var status: String }
+        return try await self.database.sql.raw(
+            "SELECT status FROM marketplace_orders WHERE id = \(bind: transfer.orderID)"
+        ).first(decoding: Row.self)?.status
+    }
+}

@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Marketplace
+import SQLKit
 import TestSupport
 import Testing
 
@@ -168,5 +169,59 @@ struct TransferSenderTests {
             #expect(failed.status == .failed && failed.retryCount == 1)
             #expect(failed.lastError?.contains("STRIPE_SECRET_KEY") == true)
         }
+    }
+}
+
+@Suite("Seller transfers racing refunds")
+struct TransferRefundRaceTests {
+    static func markRefunded(_ f: PayoutFixture, _ row: SellerTransfer) async throws {
+        try await f.database.sql.raw(
+            "UPDATE marketplace_orders SET status = 'refunded' WHERE id = \(bind: row.orderID)"
+        ).run()
+    }
+
+    @Test("a payout of an order refunded first is never sent", arguments: DatabaseEngine.allCases)
+    func refundedFirst(engine: DatabaseEngine) async throws {
+        try await PayoutFixture.with(engine) { f in
+            let row = try await f.pendingTransfer()
+            try await Self.markRefunded(f, row)
+            #expect(await f.sender().attempt(row) == .permanentlyFailed)
+            let after = try await f.row(row.id)
+            #expect(after.status == .permanentlyFailed)
+            #expect(after.lastError == "the order was refunded before the payout")
+            #expect(f.fake.requests.isEmpty)
+        }
+    }
+
+    @Test("a refund settling during the Stripe call queues the reversal", arguments: DatabaseEngine.allCases)
+    func refundedDuring(engine: DatabaseEngine) async throws {
+        try await PayoutFixture.with(engine) { f in
+            let row = try await f.pendingTransfer()
+            let refunding = RefundingProvider(inner: f.provider) { try await Self.markRefunded(f, row) }
+            guard case .completed = await f.sender(provider: .some(refunding)).attempt(row) else {
+                Issue.record("expected the payout to complete")
+                return
+            }
+            let after = try await f.row(row.id)
+            #expect(after.status == .reversalPending && after.nextRetryAt == f.clock.now && after.retryCount == 0)
+            #expect(try await f.reverser().reverseDue().count == 1)
+            #expect(try await f.row(row.id).status == .reversed)
+        }
+    }
+}
+
+/// The real adapter, with the refund webhook landing while Stripe answers.
+struct RefundingProvider: SellerTransferProvider {
+    let inner: StripeSellerTransferProvider
+    let during: @Sendable () async throws -> Void
+
+    func createTransfer(_ request: SellerTransferRequest) async throws -> String {
+        let id = try await self.inner.createTransfer(request)
+        try await self.during()
+        return id
+    }
+
+    func reverseTransfer(providerTransferID: String, idempotencyKey: String) async throws -> String {
+        try await self.inner.reverseTransfer(providerTransferID: providerTransferID, idempotencyKey: idempotencyKey)
     }
 }
