@@ -206,7 +206,8 @@ let package = Package(
         .testTarget(
             name: "StreamServerTests",
             dependencies: [
-                "Catalog", "Database", "Payments", "Retry", "SignedURL", "Storage", "StreamServer", "Subscription",
+                "Catalog", "Database", "Marketplace", "Payments", "Retry", "SignedURL", "Storage", "StreamServer",
+                "Subscription",
                 "TestSupport", "Transcode", "VezaAPI", asyncHTTPClient, crypto, httpTypes, hummingbird,
                 hummingbirdTesting,
                 logging, nio("NIOCore"), sqlKit,

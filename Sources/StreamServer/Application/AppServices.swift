@@ -44,6 +44,10 @@ public struct AppServices: Sendable {
     public let transferSender: TransferSender
     /// The one place routes ask whether a user has a paid feature.
     public let featureGate: FeatureGate
+    /// Applies payment and refund webhooks (and the reconciler's synthetic ones) to orders.
+    public let marketplaceEvents: MarketplaceEventProcessor
+    /// Products, orders, refunds.
+    public let marketplace: MarketplaceService
     public let logger: Logger
     /// Opens once this process has applied the migrations; workers wait for it.
     public let schemaReady = ReadinessGate()
@@ -115,6 +119,22 @@ public struct AppServices: Sendable {
             logger: logger
         )
         self.featureGate = FeatureGate(database: self.database, grace: configuration.subscription.grace)
+        let marketplaceProvider = self.hyperswitch.map { HyperswitchMarketplaceProvider(client: $0) }
+        self.marketplaceEvents = MarketplaceEventProcessor(
+            database: self.database,
+            provider: marketplaceProvider,
+            sender: self.transferSender,
+            feePercent: configuration.marketplace.platformFeePercent,
+            logger: logger
+        )
+        self.marketplace = MarketplaceService(
+            database: self.database,
+            provider: marketplaceProvider,
+            sellers: PlanSellerGate(gate: self.featureGate),
+            processor: self.marketplaceEvents,
+            refundWindow: configuration.marketplace.refundWindow,
+            logger: logger
+        )
     }
 
     /// One reconciliation pass (`veza reconcile`), summarised for the operator.
