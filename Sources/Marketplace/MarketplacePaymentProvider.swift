@@ -103,3 +103,13 @@ public struct MarketplaceProviderRefund: Sendable, Equatable {
 public protocol SellerGate: Sendable {
     func maySell(userID: UUID) async throws -> Bool
 }
+
+/// The provider has no such payment or refund (HTTP 404): what the reconciler needs to tell a
+/// crash before the provider call from a transient error.
+public struct MarketplaceProviderNotFound: Error, Sendable, Equatable {
+    public var id: String
+
+    public init(id: String) {
+        self.id = id
+    }
+}

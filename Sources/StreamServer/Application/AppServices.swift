@@ -137,12 +137,30 @@ public struct AppServices: Sendable {
         )
     }
 
-    /// One reconciliation pass (`veza reconcile`), summarised for the operator.
+    /// One reconciliation pass (`veza reconcile`), summarised for the operator: subscriptions'
+    /// invoices, then the marketplace's orders and refunds.
     public func reconcilePaymentsOnce() async throws -> String {
         guard self.paymentEvents.hasProvider else { return "no payment provider is configured; nothing to reconcile" }
         let report = try await self.paymentReconciler.reconcileOnce()
+        let market = try await self.marketplaceReconciler.reconcileOnce()
         return "examined \(report.examined) pending invoice(s): \(report.applied) applied, "
-            + "\(report.requested) payment(s) requested, \(report.failed) left for the next pass"
+            + "\(report.requested) payment(s) requested, \(report.failed) left for the next pass; "
+            + "marketplace: \(market.orders) stuck order(s), \(market.refunds) stuck refund(s), "
+            + "\(market.orphans) orphan refund(s): \(market.applied) applied, \(market.failed) left for the next pass"
+    }
+
+    /// Finishes stuck orders, stuck refunds and orphan refunds (also `veza reconcile`).
+    public var marketplaceReconciler: MarketplaceReconciler {
+        let settings = self.configuration.marketplace
+        return MarketplaceReconciler(
+            processor: self.marketplaceEvents,
+            orderStuckAfter: settings.orderStuckAfter,
+            refundStuckAfter: settings.refundStuckAfter,
+            refundOrphanAfter: settings.refundOrphanAfter,
+            interval: settings.reconcileInterval,
+            readiness: self.schemaReady,
+            logger: self.logger
+        )
     }
 
     /// Trial ends, renewals, grace expiry, scheduled downgrades and cancellations.
@@ -224,6 +242,7 @@ public struct AppServices: Sendable {
             self.uploads.prefixAssemblyService,
             self.paymentReconciler,
             self.subscriptionSweeper,
+            self.marketplaceReconciler,
         ]
     }
 

@@ -29,7 +29,11 @@ struct HyperswitchMarketplaceProvider: MarketplacePaymentProvider {
     }
 
     func retrievePayment(id: String) async throws -> MarketplaceProviderPayment {
-        Self.payment(try await self.client.retrievePayment(id: id))
+        do {
+            return Self.payment(try await self.client.retrievePayment(id: id))
+        } catch let error as HyperswitchError where error.isNotFound {
+            throw MarketplaceProviderNotFound(id: id)
+        }
     }
 
     func createRefund(
@@ -51,7 +55,11 @@ struct HyperswitchMarketplaceProvider: MarketplacePaymentProvider {
     }
 
     func retrieveRefund(id: String) async throws -> MarketplaceProviderRefund {
-        Self.refund(try await self.client.retrieveRefund(id: id))
+        do {
+            return Self.refund(try await self.client.retrieveRefund(id: id))
+        } catch let error as HyperswitchError where error.isNotFound {
+            throw MarketplaceProviderNotFound(id: id)
+        }
     }
 
     static func payment(_ payment: HyperswitchPayment) -> MarketplaceProviderPayment {

@@ -94,6 +94,54 @@ struct RefundRouteTests {
         }
     }
 
+    @Test(
+        "concurrent refund requests: one refund; concurrent shuffled refund webhooks: one debit",
+        arguments: DatabaseEngine.allCases
+    )
+    func concurrency(engine: DatabaseEngine) async throws {
+        try await A.with(engine) { world in
+            let (seller, buyer, _, orderID) = try await Self.paidOrder(world)
+            // Other earnings of the seller, so that a double debit would show (the debit clamps at zero).
+            let balances = BalanceRepository(database: world.components.database)
+            try await world.components.database.transaction { connection in
+                try await balances.credit(
+                    sellerID: seller.id,
+                    currency: "USD",
+                    amountCents: 5000,
+                    now: Date(),
+                    on: connection
+                )
+            }
+            let answers = try await withThrowingTaskGroup(of: M.Answer.self) { group in
+                for index in 0..<8 {
+                    group.addTask { try await A.refund(world, index % 2 == 0 ? buyer : seller, order: orderID) }
+                }
+                return try await group.reduce(into: [M.Answer]()) { $0.append($1) }
+            }
+            let accepted = answers.filter { $0.status == .accepted }
+            #expect(accepted.count == 1)
+            #expect(answers.filter { $0.status == .conflict }.allSatisfy { $0.errorCode == "refund_in_progress" })
+            #expect(answers.allSatisfy { $0.status == .accepted || $0.status == .conflict })
+            #expect(try await A.count(world, "marketplace_refunds") == 1)
+            #expect(world.hyperswitch.refunds.count == 1)
+
+            let refundID = try #require((accepted.first?.json["refund"] as? [String: Any])?["id"] as? String)
+            world.hyperswitch.setRefundStatus(refundID, "succeeded")
+            let one = try #require(world.hyperswitch.webhook(forRefund: refundID))
+            var deliveries = Array(repeating: one, count: 16)
+            for _ in 0..<16 { deliveries.append(try #require(world.hyperswitch.webhook(forRefund: refundID))) }
+            deliveries.shuffle()
+            let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
+                for webhook in deliveries { group.addTask { try await M.deliver(webhook, world.client).status } }
+                return try await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+            }
+            #expect(statuses.allSatisfy { $0 == .ok || $0 == .serviceUnavailable })
+            #expect(try await A.orderStatus(world, buyer, orderID) == "refunded")
+            #expect(try await A.balance(world, seller) == 5000)
+            #expect(try await A.transfers(world, order: orderID).map(\.status) == [.reversalPending])
+        }
+    }
+
     @Test("outside REFUND_WINDOW: 409; an unpaid order: 409", arguments: DatabaseEngine.allCases)
     func window(engine: DatabaseEngine) async throws {
         try await A.with(engine, environment: ["REFUND_WINDOW": "1s"]) { world in
