@@ -19,7 +19,9 @@ public struct Order: Codable, Sendable, Equatable, Identifiable {
     public var id: UUID
     public var buyerID: UUID
     public var sellerID: UUID
+    public var productID: UUID
     public var licenceID: UUID
+    public var licenceKind: LicenceKind
     public var amountCents: Int64
     public var currency: String
     public var status: OrderStatus
@@ -32,7 +34,9 @@ public struct Order: Codable, Sendable, Equatable, Identifiable {
         id: UUID,
         buyerID: UUID,
         sellerID: UUID,
+        productID: UUID,
         licenceID: UUID,
+        licenceKind: LicenceKind,
         amountCents: Int64,
         currency: String,
         status: OrderStatus,
@@ -43,7 +47,9 @@ public struct Order: Codable, Sendable, Equatable, Identifiable {
         self.id = id
         self.buyerID = buyerID
         self.sellerID = sellerID
+        self.productID = productID
         self.licenceID = licenceID
+        self.licenceKind = licenceKind
         self.amountCents = amountCents
         self.currency = currency
         self.status = status

@@ -9,7 +9,10 @@ struct Reconcile: AsyncParsableCommand {
             Pending invoices older than RECONCILE_PENDING_AFTER are read back from the payment provider \
             and applied as the webhook would have (at most 50 per pass); invoices whose payment request \
             never reached the provider are requested again. Provider errors leave the invoice for the \
-            next pass. Safe to run beside `veza serve` and `veza worker`.
+            next pass. Then the marketplace: pending orders older than RECONCILE_ORDER_STUCK_AFTER and \
+            pending refunds older than RECONCILE_REFUND_STUCK_AFTER are read back and applied; refunds \
+            that never reached the provider (older than RECONCILE_REFUND_ORPHAN_AFTER) fail and their \
+            orders are completed again. Safe to run beside `veza serve` and `veza worker`.
             """
     )
 

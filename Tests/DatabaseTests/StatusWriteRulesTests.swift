@@ -66,5 +66,8 @@ struct StatusWriteRulesTests {
         #expect(writes["subscriptions"]?.map(\.file) == ["Subscription/SubscriptionRepository.swift"])
         #expect(writes["invoices"]?.map(\.file) == ["Subscription/InvoiceRepository.swift"])
         #expect(writes["marketplace_transfers"]?.map(\.file) == ["Marketplace/TransferRepository.swift"])
+        #expect(writes["marketplace_orders"]?.map(\.file) == ["Marketplace/OrderRepository.swift"])
+        #expect(writes["marketplace_refunds"]?.map(\.file) == ["Marketplace/RefundRepository.swift"])
+        #expect(writes["marketplace_products"]?.map(\.file) == ["Marketplace/ProductRepository.swift"])
     }
 }

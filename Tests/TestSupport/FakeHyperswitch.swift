@@ -119,9 +119,18 @@ public final class FakeHyperswitch: FakeProvider, @unchecked Sendable {
         self.withState { $0.payments[id]?.status = status }
     }
 
-    /// Moves a refund to `status`.
+    /// Moves a refund to `status`; a failed refund gives its amount back to the payment (it
+    /// moved no money), so the payment can be refunded again.
     public func setRefundStatus(_ id: String, _ status: String) {
-        self.withState { $0.refunds[id]?.status = status }
+        self.withState { state in
+            guard let refund = state.refunds[id] else { return }
+            if status == "failed", refund.status != "failed" {
+                state.payments[refund.paymentID]?.refunded -= refund.amount
+            } else if refund.status == "failed", status != "failed" {
+                state.payments[refund.paymentID]?.refunded += refund.amount
+            }
+            state.refunds[id]?.status = status
+        }
     }
 
     /// The status of payments created with `confirm: true` (default `succeeded`).

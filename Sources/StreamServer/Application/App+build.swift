@@ -107,7 +107,7 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
             tracks: components.tracks,
             store: components.store,
             policy: TrackAccessPolicy(
-                entitlements: NoEntitlements(),
+                entitlements: LicenceEntitlements(grants: components.marketplace.grants),
                 hifi: PlanHiFiEntitlement(gate: components.featureGate)
             ),
             shareTokens: ShareToken(secret: components.urlSecret),
@@ -160,8 +160,16 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
             secret: components.configuration.payments.hyperswitch?.webhookSecret,
             subscriptions: components.paymentEvents,
             events: WebhookEventLog(database: components.database),
+            marketplace: MarketplaceWebhook(
+                processor: components.marketplaceEvents,
+                events: WebhookEventLog(database: components.database)
+            ),
             logger: components.logger
         ).endpoints,
+        atPath: "api/v1"
+    )
+    router.addRoutes(
+        MarketplaceController(service: components.marketplace, tracks: components.tracks).endpoints,
         atPath: "api/v1"
     )
     return router

@@ -46,6 +46,10 @@ public struct AppServices: Sendable {
     public let transferReverser: TransferReverser
     /// The one place routes ask whether a user has a paid feature.
     public let featureGate: FeatureGate
+    /// Applies payment and refund webhooks (and the reconciler's synthetic ones) to orders.
+    public let marketplaceEvents: MarketplaceEventProcessor
+    /// Products, orders, refunds.
+    public let marketplace: MarketplaceService
     public let logger: Logger
     /// Opens once this process has applied the migrations; workers wait for it.
     public let schemaReady = ReadinessGate()
@@ -124,14 +128,48 @@ public struct AppServices: Sendable {
             logger: logger
         )
         self.featureGate = FeatureGate(database: self.database, grace: configuration.subscription.grace)
+        let marketplaceProvider = self.hyperswitch.map { HyperswitchMarketplaceProvider(client: $0) }
+        self.marketplaceEvents = MarketplaceEventProcessor(
+            database: self.database,
+            provider: marketplaceProvider,
+            sender: self.transferSender,
+            feePercent: configuration.marketplace.platformFeePercent,
+            logger: logger
+        )
+        self.marketplace = MarketplaceService(
+            database: self.database,
+            provider: marketplaceProvider,
+            sellers: PlanSellerGate(gate: self.featureGate),
+            processor: self.marketplaceEvents,
+            refundWindow: configuration.marketplace.refundWindow,
+            logger: logger
+        )
     }
 
-    /// One reconciliation pass (`veza reconcile`), summarised for the operator.
+    /// One reconciliation pass (`veza reconcile`), summarised for the operator: subscriptions'
+    /// invoices, then the marketplace's orders and refunds.
     public func reconcilePaymentsOnce() async throws -> String {
         guard self.paymentEvents.hasProvider else { return "no payment provider is configured; nothing to reconcile" }
         let report = try await self.paymentReconciler.reconcileOnce()
+        let market = try await self.marketplaceReconciler.reconcileOnce()
         return "examined \(report.examined) pending invoice(s): \(report.applied) applied, "
-            + "\(report.requested) payment(s) requested, \(report.failed) left for the next pass"
+            + "\(report.requested) payment(s) requested, \(report.failed) left for the next pass; "
+            + "marketplace: \(market.orders) stuck order(s), \(market.refunds) stuck refund(s), "
+            + "\(market.orphans) orphan refund(s): \(market.applied) applied, \(market.failed) left for the next pass"
+    }
+
+    /// Finishes stuck orders, stuck refunds and orphan refunds (also `veza reconcile`).
+    public var marketplaceReconciler: MarketplaceReconciler {
+        let settings = self.configuration.marketplace
+        return MarketplaceReconciler(
+            processor: self.marketplaceEvents,
+            orderStuckAfter: settings.orderStuckAfter,
+            refundStuckAfter: settings.refundStuckAfter,
+            refundOrphanAfter: settings.refundOrphanAfter,
+            interval: settings.reconcileInterval,
+            readiness: self.schemaReady,
+            logger: self.logger
+        )
     }
 
     /// Trial ends, renewals, grace expiry, scheduled downgrades and cancellations.
@@ -235,6 +273,7 @@ public struct AppServices: Sendable {
             self.subscriptionSweeper,
             self.transferRetryWorker,
             self.reversalWorker,
+            self.marketplaceReconciler,
         ]
     }
 

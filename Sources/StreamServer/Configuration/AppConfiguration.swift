@@ -63,6 +63,8 @@ public struct AppConfiguration: Sendable {
     public var subscription: SubscriptionSettings
     /// `TRANSFER_*`, `REVERSAL_*`: seller payouts.
     public var payouts = PayoutSettings()
+    /// `PLATFORM_FEE_PERCENT`, `REFUND_WINDOW`, `RECONCILE_ORDER_*`, `RECONCILE_REFUND_*`.
+    public var marketplace = MarketplaceSettings()
     /// `SHARE_MAX_TTL`: the longest lifetime a share link may be given.
     public var shareMaxTTL: Duration = .seconds(30 * 86400)
     /// `HEALTH_DETAILS`: who sees the details of `/health/deep`.
@@ -170,6 +172,7 @@ public struct AppConfiguration: Sendable {
         }
         self.payments = try PaymentSettings(env)
         self.payouts = try PayoutSettings(env: env)
+        self.marketplace = try MarketplaceSettings(env: env)
         if let raw = env["VEZA_DEV_LOGIN"] {
             switch raw.lowercased() {
             case "1", "true": self.devLogin = true

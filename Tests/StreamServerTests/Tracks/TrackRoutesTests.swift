@@ -238,7 +238,9 @@ struct TrackRoutesTests {
 struct TrackAccessPolicyTests {
     @Test func table() async {
         let owner = UUID()
-        let policy = TrackAccessPolicy(entitlements: NoEntitlements())
+        // The marketplace's licences plug in as download entitlements: one live licence holder.
+        let licensee = Identity(userID: UUID(), role: .user)
+        let policy = TrackAccessPolicy(entitlements: OneLicence(userID: licensee.userID))
         func track(_ visibility: TrackVisibility, _ status: TrackStatus = .ready) -> Track {
             Track(
                 ownerID: owner,
@@ -273,6 +275,12 @@ struct TrackAccessPolicyTests {
             (track(.public), nil, nil, .download, .forbid("downloading this track needs a licence")),
             (track(.private), other, nil, .download, .hide),
             (track(.public), ownerID, nil, .download, .allow),
+            (track(.public), admin, nil, .download, .allow),
+            (track(.public), licensee, nil, .download, .allow),
+            (track(.unlisted), licensee, nil, .download, .allow),
+            (track(.public), licensee, nil, .listen, .allow),
+            (track(.private), licensee, nil, .download, .hide),
+            (track(.public, .processing), licensee, nil, .download, .hide),
         ]
         for (index, row) in rows.enumerated() {
             #expect(
