@@ -22,26 +22,26 @@ public struct UploadJanitor: Service {
     }
 
     public func run() async throws {
-        // Its tables may not exist until this process's migrations have run.
-        guard await self.readiness.waitUnlessShuttingDown() else { return }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let report = try await self.uploads.collectGarbage()
-                if report != UploadService.GarbageReport() {
-                    self.logger.info(
-                        "upload garbage collected",
-                        metadata: [
-                            "upload.expired": "\(report.expiredSessions)",
-                            "upload.multipart_aborted": "\(report.abortedMultipartUploads)",
-                            "upload.spool_removed": "\(report.removedSpoolFolders)",
-                        ]
-                    )
-                }
-            } catch {
-                // The next pass retries; a database or store outage must not stop the service.
-                self.logger.warning("upload garbage collection failed", metadata: ["error.message": "\(error)"])
+        // Its tables may not exist until this process's migrations have run; a failed pass
+        // (a database or store outage) is logged and the next one runs anyway.
+        let loop = PeriodicLoop(
+            interval: self.interval,
+            readiness: self.readiness,
+            logger: self.logger,
+            failureMessage: "upload garbage collection failed"
+        )
+        await loop.run {
+            let report = try await self.uploads.collectGarbage()
+            if report != UploadService.GarbageReport() {
+                self.logger.info(
+                    "upload garbage collected",
+                    metadata: [
+                        "upload.expired": "\(report.expiredSessions)",
+                        "upload.multipart_aborted": "\(report.abortedMultipartUploads)",
+                        "upload.spool_removed": "\(report.removedSpoolFolders)",
+                    ]
+                )
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }
 }

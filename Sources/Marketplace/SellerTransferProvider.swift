@@ -13,7 +13,7 @@ public protocol SellerTransferProvider: Sendable {
     ///
     /// - Parameters:
     ///   - providerTransferID: `tr_…`.
-    ///   - idempotencyKey: The transfer row's id (lowercase), so a repeat never reverses twice.
+    ///   - idempotencyKey: ``SellerTransfer/reversalIdempotencyKey``, so a repeat never reverses twice.
     /// - Returns: The provider's reversal id (`trr_…`).
     /// - Throws: ``SellerTransferProviderError``: ``SellerTransferProviderError/alreadyReversed``,
     ///   ``SellerTransferProviderError/resourceMissing`` as the provider reports them.
@@ -83,4 +83,14 @@ public struct SellerTransferProviderError: Error, Sendable, Equatable, CustomStr
     /// `resource_missing`, `already_reversed`, `transient` or `permanent`.
     public var code: String { self.kind.rawValue }
     public var description: String { "\(self.kind.rawValue): \(self.message)" }
+}
+
+extension SellerTransfer {
+    /// The `Idempotency-Key` of the payout: the row id, lowercase.
+    public var transferIdempotencyKey: String { self.id.lowercased }
+
+    /// The `Idempotency-Key` of the reversal: the row id with a `:reversal` suffix. Stripe's keys
+    /// are one namespace per account, compared with the path and parameters, so the payout's key
+    /// reused on `/reversals` within 24 hours would be refused with `idempotency_error`.
+    public var reversalIdempotencyKey: String { self.id.lowercased + ":reversal" }
 }

@@ -96,3 +96,26 @@ extension TransferRepository {
         ).all(decoding: SellerTransfer.self)
     }
 }
+
+extension TransferRepository {
+    /// Makes the seller's `failed` transfers due now (their account was just set).
+    public func makeSellerFailuresDue(_ sellerID: UUID, now: Date) async throws {
+        try await self.database.sql.raw(
+            """
+            UPDATE marketplace_transfers SET next_retry_at = \(bind: now), updated_at = \(bind: now)
+            WHERE seller_id = \(bind: sellerID) AND status = 'failed' AND next_retry_at > \(bind: now)
+            """
+        ).run()
+    }
+}
+
+extension TransferRepository {
+    /// The raw status of the transfer's order (`refunded`, `refund_pending`, …), read before and
+    /// after a payout so that a refund racing the Stripe call never leaves a refunded order paid.
+    func orderStatus(of transfer: SellerTransfer) async throws -> String? {
+        struct Row: Decodable { var status: String }
+        return try await self.database.sql.raw(
+            "SELECT status FROM marketplace_orders WHERE id = \(bind: transfer.orderID)"
+        ).first(decoding: Row.self)?.status
+    }
+}

@@ -89,6 +89,9 @@ public struct TransferSender: Sendable {
         }
         let result: Result<String, SellerTransferProviderError>
         do {
+            if try await self.transfers.orderStatus(of: claimed) == OrderStatus.refunded.rawValue {
+                return await self.abandon(claimed)
+            }
             result = try await self.call(claimed)
         } catch {
             self.logger.error("transfer account lookup failed", metadata: self.metadata(claimed, error: error))
@@ -144,6 +147,7 @@ public struct TransferSender: Sendable {
                 var metadata = self.metadata(row)
                 metadata["transfer.stripe_id"] = "\(providerID)"
                 self.logger.info("transfer completed", metadata: metadata)
+                try await self.reverseIfRefundedMeanwhile(row, now: now)
                 return .completed(providerID)
             case .failure(let error):
                 let decision = FailureDecision.after(
@@ -196,6 +200,59 @@ public struct TransferSender: Sendable {
             // the row's own state decides what happens next.
             self.logger.error("transfer outcome not recorded", metadata: self.metadata(row, error: error))
             return .interrupted
+        }
+    }
+
+    /// The order was refunded before the payout: nothing is owed, so nothing is sent
+    /// (`pending`/`failed` → `failed` → `permanently_failed`, with the reason).
+    private func abandon(_ row: SellerTransfer) async -> Outcome {
+        let now = self.clock()
+        let reason = "the order was refunded before the payout"
+        do {
+            if row.status == .pending {
+                try await self.transfers.transition(
+                    row.id,
+                    from: .pending,
+                    to: .failed,
+                    changes: .init(lastError: .some(reason)),
+                    now: now
+                )
+            }
+            try await self.transfers.transition(
+                row.id,
+                from: .failed,
+                to: .permanentlyFailed,
+                changes: .init(nextRetryAt: .some(nil), lastError: .some(reason)),
+                now: now
+            )
+            self.logger.notice("transfer abandoned: its order was refunded", metadata: self.metadata(row))
+            return .permanentlyFailed
+        } catch {
+            self.logger.error("transfer outcome not recorded", metadata: self.metadata(row, error: error))
+            return .interrupted
+        }
+    }
+
+    /// A refund that settled while Stripe was paying saw the row still `pending` and could not
+    /// queue its reversal: queue it now. If the refund's own transaction already did, the guarded
+    /// update finds the row moved, which is the same end.
+    private func reverseIfRefundedMeanwhile(_ row: SellerTransfer, now: Date) async throws {
+        guard try await self.transfers.orderStatus(of: row) == OrderStatus.refunded.rawValue else { return }
+        do {
+            try await self.transfers.transition(
+                row.id,
+                from: .completed,
+                to: .reversalPending,
+                changes: .init(retryCount: 0, nextRetryAt: .some(now)),
+                now: now
+            )
+            self.logger.notice(
+                "transfer completed after its order was refunded; reversal queued",
+                metadata: self.metadata(row)
+            )
+        } catch let error as MarketplaceError where error.codeString == "concurrent_change" {
+            let current = try await self.transfers.find(row.id)?.status
+            guard current == .reversalPending || current == .reversed else { throw error }
         }
     }
 

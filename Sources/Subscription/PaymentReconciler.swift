@@ -79,23 +79,23 @@ public struct PaymentReconciler: Service {
     }
 
     public func run() async throws {
-        guard await self.readiness.waitUnlessShuttingDown() else { return }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let report = try await self.reconcileOnce()
-                if report.examined > 0 {
-                    self.logger.info(
-                        "payments reconciled",
-                        metadata: [
-                            "reconcile.examined": "\(report.examined)", "reconcile.applied": "\(report.applied)",
-                            "reconcile.requested": "\(report.requested)", "reconcile.failed": "\(report.failed)",
-                        ]
-                    )
-                }
-            } catch {
-                self.logger.warning("payment reconciliation failed", metadata: ["error.message": "\(error)"])
+        let loop = PeriodicLoop(
+            interval: self.interval,
+            readiness: self.readiness,
+            logger: self.logger,
+            failureMessage: "payment reconciliation failed"
+        )
+        await loop.run {
+            let report = try await self.reconcileOnce()
+            if report.examined > 0 {
+                self.logger.info(
+                    "payments reconciled",
+                    metadata: [
+                        "reconcile.examined": "\(report.examined)", "reconcile.applied": "\(report.applied)",
+                        "reconcile.requested": "\(report.requested)", "reconcile.failed": "\(report.failed)",
+                    ]
+                )
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }
 }

@@ -93,14 +93,12 @@ public struct SubscriptionSweeper: Service {
     }
 
     public func run() async throws {
-        guard await self.readiness.waitUnlessShuttingDown() else { return }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                try await self.sweepOnce()
-            } catch {
-                self.logger.warning("subscription sweep failed", metadata: ["error.message": "\(error)"])
-            }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
-        }
+        let loop = PeriodicLoop(
+            interval: self.interval,
+            readiness: self.readiness,
+            logger: self.logger,
+            failureMessage: "subscription sweep failed"
+        )
+        await loop.run { try await self.sweepOnce() }
     }
 }

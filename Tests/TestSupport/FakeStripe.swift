@@ -32,14 +32,32 @@ public final class FakeStripe: FakeProvider, @unchecked Sendable {
         public var created: Int64
     }
 
+    /// The endpoints failures can be scripted for.
+    public enum Endpoint: Sendable, Hashable, CaseIterable {
+        /// `POST /v1/transfers`.
+        case createTransfer
+        /// `POST /v1/transfers/{id}/reversals`.
+        case reverseTransfer
+        /// `GET /v1/transfers/{id}`.
+        case retrieveTransfer
+    }
+
+    /// Failures scripted for one endpoint (or for every endpoint: `nil`).
+    struct ScriptedFailure {
+        var left: Int
+        var status: Int
+        var saved: Bool
+    }
+
     struct State {
         var transfers: [String: Transfer] = [:]
         var reversals: [String: Reversal] = [:]
         var idempotency: [String: (fingerprint: String, response: FakeHTTPResponse)] = [:]
         var requests: [FakeHTTPRequest] = []
-        var failuresLeft = 0
-        var failureStatus = 500
-        var failuresAreSaved = false
+        /// Keyed by endpoint; `nil` is "any endpoint" (``failNext(_:status:savedUnderIdempotencyKey:)``).
+        var failures: [Endpoint?: ScriptedFailure] = [:]
+        /// How many times each key's request was executed by its endpoint (not replayed, not refused).
+        var executions: [String: Int] = [:]
         /// `nil`: unlimited.
         var availableBalance: Int64?
 
@@ -91,11 +109,34 @@ public final class FakeStripe: FakeProvider, @unchecked Sendable {
     /// Stripe does once an endpoint has begun executing.
     public func failNext(_ count: Int, status: Int = 500, savedUnderIdempotencyKey: Bool = false) {
         self.withState {
-            $0.failuresLeft = count
-            $0.failureStatus = status
-            $0.failuresAreSaved = savedUnderIdempotencyKey
+            $0.failures[nil] = ScriptedFailure(left: count, status: status, saved: savedUnderIdempotencyKey)
         }
     }
+
+    /// Like ``failNext(_:status:savedUnderIdempotencyKey:)`` for one endpoint only; the others
+    /// answer normally. A 5xx is an `api_error`, a 429 a `rate_limit` error.
+    public func failNext(
+        _ count: Int,
+        of endpoint: Endpoint,
+        status: Int = 500,
+        savedUnderIdempotencyKey: Bool = false
+    ) {
+        self.withState {
+            $0.failures[endpoint] = ScriptedFailure(left: count, status: status, saved: savedUnderIdempotencyKey)
+        }
+    }
+
+    /// The requests that carried `Idempotency-Key: key`, in order (replays and refusals included).
+    public func requests(withIdempotencyKey key: String) -> [FakeHTTPRequest] {
+        self.requests.filter { $0.header("Idempotency-Key") == key }
+    }
+
+    /// How many times the request under `key` was executed by its endpoint: replays of a saved
+    /// answer, scripted failures and refusals do not count. Exactly 1 for a payout done once.
+    public func executions(ofIdempotencyKey key: String) -> Int { self.withState { $0.executions[key] ?? 0 } }
+
+    /// Every key that was executed at least once, with its count.
+    public var executionsByIdempotencyKey: [String: Int] { self.withState { $0.executions } }
 
     /// The platform balance transfers draw from (`nil`: unlimited).
     public func setAvailableBalance(_ amount: Int64?) { self.withState { $0.availableBalance = amount } }
@@ -109,17 +150,21 @@ public final class FakeStripe: FakeProvider, @unchecked Sendable {
             let form = FakeStripe.parseForm(request)
             let segments = request.segments
             let route: (inout State) -> FakeHTTPResponse
+            let endpoint: Endpoint
             switch (request.method, segments.count, segments.first, segments.dropFirst().first) {
             case ("POST", 2, "v1", "transfers"):
+                endpoint = .createTransfer
                 route = { self.createTransfer(form, state: &$0) }
             case ("GET", 3, "v1", "transfers"):
                 let id = segments[2]
+                endpoint = .retrieveTransfer
                 route = { state in
                     guard let transfer = state.transfers[id] else { return Self.noSuchTransfer(id) }
                     return .json(200, self.render(transfer, state: state).bytes)
                 }
             case ("POST", 4, "v1", "transfers") where segments[3] == "reversals":
                 let id = segments[2]
+                endpoint = .reverseTransfer
                 route = { self.reverseTransfer(id, form, state: &$0) }
             default:
                 return Self.error(
@@ -131,7 +176,7 @@ public final class FakeStripe: FakeProvider, @unchecked Sendable {
                 )
             }
             guard request.method == "POST", let key = request.header("Idempotency-Key"), !key.isEmpty else {
-                return self.failure(state: &state) ?? route(&state)
+                return self.failure(endpoint, state: &state)?.response ?? route(&state)
             }
             let fingerprint = request.method + " " + request.path + " " + form.sorted { $0 < $1 }.description
             if let saved = state.idempotency[key] {
@@ -148,31 +193,47 @@ public final class FakeStripe: FakeProvider, @unchecked Sendable {
                 replay.headers += [("Idempotent-Replayed", "true"), ("Idempotency-Key", key)]
                 return replay
             }
-            let saveFailure = state.failuresAreSaved
-            if let failure = self.failure(state: &state) {
-                if saveFailure { state.idempotency[key] = (fingerprint, failure) }
-                return failure
+            if let failure = self.failure(endpoint, state: &state) {
+                if failure.saved { state.idempotency[key] = (fingerprint, failure.response) }
+                return failure.response
             }
             var response = route(&state)
             // Validation failures are not saved: the endpoint never began executing.
             if response.status != 400 || Self.isBusinessError(response) {
                 state.idempotency[key] = (fingerprint, response)
+                state.executions[key, default: 0] += 1
             }
             response.headers.append(("Idempotency-Key", key))
             return response
         }
     }
 
-    private func failure(state: inout State) -> FakeHTTPResponse? {
-        guard state.failuresLeft > 0 else { return nil }
-        state.failuresLeft -= 1
-        return Self.error(
-            state.failureStatus,
-            "api_error",
-            nil,
-            "An unknown error occurred (scripted by the test).",
-            param: nil
-        )
+    /// The next scripted failure for `endpoint` (its own script first, then the any-endpoint one).
+    private func failure(_ endpoint: Endpoint, state: inout State) -> (response: FakeHTTPResponse, saved: Bool)? {
+        for key in [endpoint, nil] as [Endpoint?] {
+            guard var script = state.failures[key], script.left > 0 else { continue }
+            script.left -= 1
+            state.failures[key] = script
+            let response =
+                script.status == 429
+                ? Self.error(
+                    429,
+                    "invalid_request_error",
+                    "rate_limit",
+                    "Too many requests hit the API too quickly (scripted by the test).",
+                    param: nil
+                )
+                : Self.error(
+                    script.status,
+                    script.status >= 500 ? "api_error" : "invalid_request_error",
+                    nil,
+                    "An unknown error occurred (scripted by the test).",
+                    param: nil
+                )
+            // Stripe does not save rate-limited requests: they never began executing.
+            return (response, script.saved && script.status != 429)
+        }
+        return nil
     }
 
     private func authenticate(_ request: FakeHTTPRequest) -> FakeHTTPResponse? {

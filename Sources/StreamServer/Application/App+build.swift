@@ -1,5 +1,7 @@
+import Foundation
 import Hummingbird
 import Logging
+import Marketplace
 import ServiceLifecycle
 import SignedURL
 import Subscription
@@ -140,6 +142,17 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
     router.addRoutes(UploadsController(uploads: components.uploads).endpoints, atPath: "api/v1")
     router.addRoutes(
         SubscriptionsController(service: components.subscriptions, gate: components.featureGate).endpoints,
+        atPath: "api/v1"
+    )
+    router.addRoutes(
+        SellerController(
+            accounts: SellerAccountRepository(database: components.database),
+            balances: BalanceRepository(database: components.database),
+            transfers: TransferRepository(database: components.database),
+            sender: components.transferSender,
+            reverser: components.transferReverser,
+            clock: { Date() }
+        ).endpoints,
         atPath: "api/v1"
     )
     router.addRoutes(

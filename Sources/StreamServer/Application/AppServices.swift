@@ -42,6 +42,8 @@ public struct AppServices: Sendable {
     /// Pays seller transfers out through Stripe (the webhook calls it after its commit; the retry
     /// worker for due rows). Without `STRIPE_SECRET_KEY` every attempt fails and is retried.
     public let transferSender: TransferSender
+    /// Reverses the transfers of refunded orders (the reversal worker, an administrator's retry).
+    public let transferReverser: TransferReverser
     /// The one place routes ask whether a user has a paid feature.
     public let featureGate: FeatureGate
     /// Applies payment and refund webhooks (and the reconciler's synthetic ones) to orders.
@@ -112,9 +114,16 @@ public struct AppServices: Sendable {
         let provider = self.hyperswitch.map { HyperswitchSubscriptionProvider(client: $0) }
         self.subscriptions = SubscriptionService(database: self.database, provider: provider, logger: logger)
         self.paymentEvents = PaymentEventProcessor(database: self.database, provider: provider, logger: logger)
+        let payoutProvider = self.stripe.map { StripeSellerTransferProvider(client: $0) }
         self.transferSender = TransferSender(
             database: self.database,
-            provider: self.stripe.map { StripeSellerTransferProvider(client: $0) },
+            provider: payoutProvider,
+            policy: configuration.payouts.policy,
+            logger: logger
+        )
+        self.transferReverser = TransferReverser(
+            database: self.database,
+            provider: payoutProvider,
             policy: configuration.payouts.policy,
             logger: logger
         )
@@ -186,6 +195,26 @@ public struct AppServices: Sendable {
         )
     }
 
+    /// Sends again the failed (and stranded pending) seller transfers.
+    public var transferRetryWorker: TransferRetryWorker {
+        TransferRetryWorker(
+            sender: self.transferSender,
+            interval: self.configuration.payouts.transferRetryInterval,
+            readiness: self.schemaReady,
+            logger: self.logger
+        )
+    }
+
+    /// Reverses the transfers of refunded orders.
+    public var reversalWorker: ReversalWorker {
+        ReversalWorker(
+            reverser: self.transferReverser,
+            interval: self.configuration.payouts.reversalCheckInterval,
+            readiness: self.schemaReady,
+            logger: self.logger
+        )
+    }
+
     /// Turns stored sources into HLS renditions.
     public var transcodeHandler: TranscodeJobHandler {
         TranscodeJobHandler(
@@ -242,6 +271,8 @@ public struct AppServices: Sendable {
             self.uploads.prefixAssemblyService,
             self.paymentReconciler,
             self.subscriptionSweeper,
+            self.transferRetryWorker,
+            self.reversalWorker,
             self.marketplaceReconciler,
         ]
     }

@@ -9,12 +9,14 @@ struct StripeSellerTransferProvider: SellerTransferProvider {
     func createTransfer(_ request: SellerTransferRequest) async throws -> String {
         do {
             let orderID = request.orderID.uuidString.lowercased()
+            // Stripe's object metadata (not log metadata): which order and row the payout is for.
+            let stripeMetadata = ["order_id": orderID, "transfer_id": request.idempotencyKey]
             return try await self.client.createTransfer(
                 amountMinor: request.amountCents,
                 currency: request.currency,
                 destination: request.destination,
                 transferGroup: "order_" + orderID,
-                metadata: ["order_id": orderID, "transfer_id": request.idempotencyKey],
+                metadata: stripeMetadata,
                 idempotencyKey: request.idempotencyKey
             ).id
         } catch let error as StripeError {
