@@ -119,3 +119,23 @@ extension TransferRepository {
         ).first(decoding: Row.self)?.status
     }
 }
+
+extension TransferRepository {
+    /// Records, without a status change, the ids of a payout that went through after its row was
+    /// given up (and of its immediate reversal), so the row says where the money went.
+    func recordLatePayout(
+        _ transfer: SellerTransfer,
+        stripeTransferID: String,
+        stripeReversalID: String?,
+        note: String,
+        now: Date
+    ) async throws {
+        try await self.database.sql.raw(
+            """
+            UPDATE marketplace_transfers SET stripe_transfer_id = \(bind: stripeTransferID),
+                stripe_reversal_id = \(bind: stripeReversalID), last_error = \(bind: note), updated_at = \(bind: now)
+            WHERE id = \(bind: transfer.id) AND status = 'permanently_failed' AND stripe_transfer_id IS NULL
+            """
+        ).run()
+    }
+}

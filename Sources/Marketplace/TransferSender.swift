@@ -132,18 +132,22 @@ public struct TransferSender: Sendable {
         do {
             switch result {
             case .success(let providerID):
-                try await self.transfers.transition(
-                    row.id,
-                    from: row.status,
-                    to: .completed,
-                    changes: .init(
-                        stripeTransferID: providerID,
-                        retryCount: 0,
-                        nextRetryAt: .some(nil),
-                        lastError: .some(nil)
-                    ),
-                    now: now
-                )
+                do {
+                    try await self.transfers.transition(
+                        row.id,
+                        from: row.status,
+                        to: .completed,
+                        changes: .init(
+                            stripeTransferID: providerID,
+                            retryCount: 0,
+                            nextRetryAt: .some(nil),
+                            lastError: .some(nil)
+                        ),
+                        now: now
+                    )
+                } catch let error as MarketplaceError where error.codeString == "concurrent_change" {
+                    return try await self.paidAfterAbandon(row, providerID: providerID, cause: error)
+                }
                 var metadata = self.metadata(row)
                 metadata["transfer.stripe_id"] = "\(providerID)"
                 self.logger.info("transfer completed", metadata: metadata)
@@ -231,6 +235,45 @@ public struct TransferSender: Sendable {
             self.logger.error("transfer outcome not recorded", metadata: self.metadata(row, error: error))
             return .interrupted
         }
+    }
+
+    /// The payout went through, but meanwhile the row was given up (a refund moved a `failed`
+    /// row to `permanently_failed`): the money must come back. The reversal is asked for at once
+    /// (its own idempotency key) and both ids are recorded on the row, whose status stays.
+    private func paidAfterAbandon(
+        _ row: SellerTransfer,
+        providerID: String,
+        cause: MarketplaceError
+    ) async throws
+        -> Outcome
+    {
+        guard let current = try await self.transfers.find(row.id), current.status == .permanentlyFailed,
+            current.stripeTransferID == nil, let provider = self.provider
+        else { throw cause }
+        var metadata = self.metadata(current)
+        metadata["transfer.stripe_id"] = "\(providerID)"
+        var note = "paid out as \(providerID) after the row was given up (\(current.lastError ?? "no reason"))"
+        var reversalID: String?
+        do {
+            reversalID = try await provider.reverseTransfer(
+                providerTransferID: providerID,
+                idempotencyKey: current.reversalIdempotencyKey
+            )
+            note += "; reversed as \(reversalID ?? "")"
+            self.logger.error("transfer paid out after it was given up; reversed at once", metadata: metadata)
+        } catch {
+            note += "; the reversal failed (\(error)): an operator reverses it"
+            metadata["error.message"] = "\(error)"
+            self.logger.critical("transfer paid out after it was given up; reverse it by hand", metadata: metadata)
+        }
+        try await self.transfers.recordLatePayout(
+            current,
+            stripeTransferID: providerID,
+            stripeReversalID: reversalID,
+            note: note,
+            now: self.clock()
+        )
+        return .interrupted
     }
 
     /// A refund that settled while Stripe was paying saw the row still `pending` and could not

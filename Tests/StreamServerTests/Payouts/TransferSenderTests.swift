@@ -225,3 +225,40 @@ struct RefundingProvider: SellerTransferProvider {
         try await self.inner.reverseTransfer(providerTransferID: providerTransferID, idempotencyKey: idempotencyKey)
     }
 }
+
+extension TransferRefundRaceTests {
+    @Test(
+        "a failed payout given up by a refund during its retry is reversed at once",
+        arguments: DatabaseEngine.allCases
+    )
+    func givenUpDuring(engine: DatabaseEngine) async throws {
+        try await PayoutFixture.with(engine) { f in
+            let row = try await f.pendingTransfer()
+            f.fake.failNext(1, of: .createTransfer)
+            await f.sender().send(row.id)
+            let failed = try await f.row(row.id)
+            #expect(failed.status == .failed)
+            f.clock.advance(.seconds(60))
+            let transfers = f.transfers
+            let now = f.clock.now
+            // The refund webhook's transaction, as the marketplace processor runs it.
+            let refunding = RefundingProvider(inner: f.provider) {
+                try await Self.markRefunded(f, row)
+                try await transfers.transition(
+                    row.id,
+                    from: .failed,
+                    to: .permanentlyFailed,
+                    changes: .init(lastError: .some("the order was refunded before the payout")),
+                    now: now
+                )
+            }
+            #expect(await f.sender(provider: .some(refunding)).attempt(failed) == .interrupted)
+            let after = try await f.row(row.id)
+            #expect(after.status == .permanentlyFailed)
+            let trID = try #require(after.stripeTransferID)
+            #expect(after.stripeReversalID?.hasPrefix("trr_") == true)
+            #expect(f.fake.transfer(trID)?.reversed == true)
+            #expect(after.lastError?.contains("reversed as trr_") == true)
+        }
+    }
+}
