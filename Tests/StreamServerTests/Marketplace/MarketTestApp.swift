@@ -26,6 +26,7 @@ enum MarketTestApp {
 
     static func with(
         _ engine: DatabaseEngine,
+        live: Bool = false,
         environment: [String: String] = [:],
         _ body: @Sendable (World) async throws -> Void
     ) async throws {
@@ -34,7 +35,7 @@ enum MarketTestApp {
             var env = environment
             env["STRIPE_URL"] = stripe.url.absoluteString
             env["STRIPE_SECRET_KEY"] = stripe.secretKey
-            try await M.with(engine, environment: env) { components, client, fake in
+            try await M.with(engine, live: live, environment: env) { components, client, fake in
                 try await body(
                     World(components: components, client: client, hyperswitch: try #require(fake), stripe: stripe)
                 )
