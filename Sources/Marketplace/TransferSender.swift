@@ -94,7 +94,10 @@ public struct TransferSender: Sendable {
             }
             result = try await self.call(claimed)
         } catch {
-            self.logger.error("transfer account lookup failed", metadata: self.metadata(claimed, error: error))
+            self.logger.error(
+                "transfer attempt could not read its order or account",
+                metadata: self.metadata(claimed, error: error)
+            )
             return .interrupted
         }
         return await self.record(result, for: claimed)
