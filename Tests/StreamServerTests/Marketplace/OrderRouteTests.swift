@@ -81,6 +81,14 @@ struct OrderRouteTests {
 
             let mine = try await M.call(world.client, .get, "/api/v1/me/orders", as: buyer)
             #expect((mine.json["orders"] as? [[String: Any]])?.map { $0["id"] as? String } == [orderID])
+
+            // The provider refuses to create the payment: 502, and the order is failed, not left pending.
+            world.hyperswitch.failNext(1, status: 400)
+            let refused = try await A.buy(world, stranger, licence: basic)
+            #expect(refused.status == .badGateway)
+            #expect(refused.errorCode == "payment_provider_failed")
+            let theirs = try await M.call(world.client, .get, "/api/v1/me/orders", as: stranger)
+            #expect((theirs.json["orders"] as? [[String: Any]])?.map { $0["status"] as? String } == ["failed"])
         }
     }
 
