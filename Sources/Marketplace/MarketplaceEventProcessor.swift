@@ -100,9 +100,9 @@ public struct MarketplaceEventProcessor: Sendable {
             switch payment.outcome {
             case .pending:
                 return (.unchanged, nil)
-            case .succeeded where payment.amountMinor != order.amountCents:
+            case .succeeded where !payment.pays(order.amountCents, in: order.currency):
                 self.logger.error(
-                    "provider reports a different amount; the order is left for an operator",
+                    "provider reports a different amount or currency; the order is left for an operator",
                     metadata: self.metadata(order, payment: payment)
                 )
                 return (.unchanged, nil)

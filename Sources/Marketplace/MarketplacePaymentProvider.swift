@@ -58,14 +58,29 @@ public struct MarketplaceProviderPayment: Sendable, Equatable {
     /// The provider's raw status, for logs.
     public var status: String
     public var amountMinor: Int64
+    /// ISO 4217, as the provider reports it (compared without regard to case).
+    public var currency: String
     public var clientSecret: String?
 
-    public init(id: String, outcome: ProviderOutcome, status: String, amountMinor: Int64, clientSecret: String?) {
+    public init(
+        id: String,
+        outcome: ProviderOutcome,
+        status: String,
+        amountMinor: Int64,
+        currency: String,
+        clientSecret: String?
+    ) {
         self.id = id
         self.outcome = outcome
         self.status = status
         self.amountMinor = amountMinor
+        self.currency = currency
         self.clientSecret = clientSecret
+    }
+
+    /// Whether the provider took exactly `amountCents` in `currency`: anything else grants nothing.
+    public func pays(_ amountCents: Int64, in currency: String) -> Bool {
+        self.amountMinor == amountCents && self.currency.uppercased() == currency.uppercased()
     }
 }
 

@@ -41,25 +41,3 @@ public enum TransferStatus: String, Codable, Sendable, CaseIterable {
     /// No transition leaves this status.
     public var isTerminal: Bool { allowedNext.isEmpty }
 }
-
-/// Retry timing of the transfer and reversal workers: exponential from `base`, capped at `max`.
-public struct RetryBackoff: Sendable, Equatable {
-    public var base: Duration
-    public var max: Duration
-
-    public init(base: Duration, max: Duration) {
-        self.base = base
-        self.max = max
-    }
-
-    /// The wait before attempt `retryCount + 1`: `base × 2^retryCount`, never above `max`.
-    public func delay(afterRetry retryCount: Int) -> Duration {
-        guard retryCount > 0 else { return min(base, max) }
-        var delay = base
-        for _ in 0..<min(retryCount, 62) {
-            delay = delay * 2
-            if delay >= max { return max }
-        }
-        return delay
-    }
-}

@@ -87,13 +87,4 @@ let allowedTransferMoves: Set<String> = [
         #expect(pairs == 36)
         #expect(TransferStatus.allCases.filter(\.isTerminal) == [.reversed, .permanentlyFailed])
     }
-
-    @Test func backoffDoublesAndCaps() {
-        let backoff = RetryBackoff(base: .seconds(60), max: .seconds(3600))
-        #expect(backoff.delay(afterRetry: 0) == .seconds(60))
-        #expect(backoff.delay(afterRetry: 1) == .seconds(120))
-        #expect(backoff.delay(afterRetry: 5) == .seconds(1920))
-        #expect(backoff.delay(afterRetry: 6) == .seconds(3600))
-        #expect(backoff.delay(afterRetry: 1000) == .seconds(3600))
-    }
 }

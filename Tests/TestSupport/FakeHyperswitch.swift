@@ -119,6 +119,15 @@ public final class FakeHyperswitch: FakeProvider, @unchecked Sendable {
         self.withState { $0.payments[id]?.status = status }
     }
 
+    /// Changes what the payment reports it charged (a payment the customer's client altered, or
+    /// one made for something else).
+    public func setPaymentAmount(_ id: String, amount: Int64, currency: String) {
+        self.withState {
+            $0.payments[id]?.amount = amount
+            $0.payments[id]?.currency = currency
+        }
+    }
+
     /// Moves a refund to `status`; a failed refund gives its amount back to the payment (it
     /// moved no money), so the payment can be refunded again.
     public func setRefundStatus(_ id: String, _ status: String) {

@@ -70,6 +70,7 @@ struct HyperswitchMarketplaceProvider: MarketplacePaymentProvider {
             outcome: outcome,
             status: payment.status.rawValue,
             amountMinor: payment.amountMinor,
+            currency: payment.currency,
             clientSecret: payment.clientSecret
         )
     }

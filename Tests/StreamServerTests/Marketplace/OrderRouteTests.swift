@@ -226,4 +226,32 @@ struct OrderRouteTests {
             #expect(try await A.count(world, "marketplace_orders") == 0)
         }
     }
+
+    @Test(
+        "a succeeded payment of another amount or currency grants nothing",
+        arguments: DatabaseEngine.allCases
+    )
+    func mismatchedPayment(engine: DatabaseEngine) async throws {
+        try await A.with(engine) { world in
+            let seller = try await A.seller(world)
+            let track = try await A.track(world, owner: seller.id)
+            let basic = try A.licence(try await A.list(world, seller, track: track), "basic")
+            for (amount, currency) in [(Int64(100), "USD"), (Int64(1000), "EUR")] {
+                let buyer = try await M.Caller.make()
+                let placed = try await A.buy(world, buyer, licence: basic)
+                let paymentID = try A.paymentID(placed)
+                world.hyperswitch.setPaymentAmount(paymentID, amount: amount, currency: currency)
+                #expect(
+                    try await M.settle(paymentID, "succeeded", fake: world.hyperswitch, client: world.client).status
+                        == .ok
+                )
+                #expect(try await A.orderStatus(world, buyer, try A.orderID(placed)) == "pending")
+                #expect(try await A.licences(world, buyer).isEmpty)
+                #expect(try await A.download(world, buyer, track: track) == .forbidden)
+            }
+            #expect(try await A.balance(world, seller) == 0)
+            #expect(try await A.count(world, "marketplace_transfers") == 0)
+            #expect(world.stripe.transfers.isEmpty)
+        }
+    }
 }
