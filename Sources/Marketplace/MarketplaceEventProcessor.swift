@@ -25,7 +25,8 @@ public struct MarketplaceEventProcessor: Sendable {
     let transfers: TransferRepository
     let balances: BalanceRepository
     let provider: (any MarketplacePaymentProvider)?
-    let sender: TransferSender?
+    /// Pays out the transfer a payment's commit wrote (nil: the retry worker will).
+    let payouts: (any PayoutStarter)?
     /// `PLATFORM_FEE_PERCENT`: kept by the platform from each sale.
     let feePercent: Int
     let logger: Logger
@@ -33,7 +34,7 @@ public struct MarketplaceEventProcessor: Sendable {
     public init(
         database: DatabaseClient,
         provider: (any MarketplacePaymentProvider)?,
-        sender: TransferSender?,
+        payouts: (any PayoutStarter)?,
         feePercent: Int = 10,
         logger: Logger
     ) {
@@ -45,7 +46,7 @@ public struct MarketplaceEventProcessor: Sendable {
         self.transfers = TransferRepository(database: database)
         self.balances = BalanceRepository(database: database)
         self.provider = provider
-        self.sender = sender
+        self.payouts = payouts
         self.feePercent = min(max(feePercent, 0), 100)
         self.logger = logger
     }
@@ -124,7 +125,7 @@ public struct MarketplaceEventProcessor: Sendable {
             if moved.applied { self.logger.info("order moved", metadata: self.metadata(order, payment: payment)) }
             return (moved.applied ? .applied : .unchanged, moved.transferID)
         }
-        if let transferID, let sender = self.sender { await sender.send(transferID) }
+        if let transferID, let payouts = self.payouts { await payouts.start(transferID) }
         return outcome
     }
 

@@ -39,9 +39,11 @@ public struct AppServices: Sendable {
     public let subscriptions: SubscriptionService
     /// Applies payment webhooks (and the reconciler's synthetic ones) to subscriptions.
     public let paymentEvents: PaymentEventProcessor
-    /// Pays seller transfers out through Stripe (the webhook calls it after its commit; the retry
-    /// worker for due rows). Without `STRIPE_SECRET_KEY` every attempt fails and is retried.
+    /// Pays seller transfers out through Stripe (for ``payoutQueue`` after a payment's commit, the
+    /// retry worker for due rows). Without `STRIPE_SECRET_KEY` every attempt fails and is retried.
     public let transferSender: TransferSender
+    /// Sends the payouts payment commits write, off the webhook's request (a background service).
+    public let payoutQueue: PayoutQueue
     /// Reverses the transfers of refunded orders (the reversal worker, an administrator's retry).
     public let transferReverser: TransferReverser
     /// The one place routes ask whether a user has a paid feature.
@@ -121,6 +123,7 @@ public struct AppServices: Sendable {
             policy: configuration.payouts.policy,
             logger: logger
         )
+        self.payoutQueue = PayoutQueue(sender: self.transferSender)
         self.transferReverser = TransferReverser(
             database: self.database,
             provider: payoutProvider,
@@ -132,7 +135,7 @@ public struct AppServices: Sendable {
         self.marketplaceEvents = MarketplaceEventProcessor(
             database: self.database,
             provider: marketplaceProvider,
-            sender: self.transferSender,
+            payouts: self.payoutQueue,
             feePercent: configuration.marketplace.platformFeePercent,
             logger: logger
         )
@@ -271,6 +274,7 @@ public struct AppServices: Sendable {
             self.uploads.prefixAssemblyService,
             self.paymentReconciler,
             self.subscriptionSweeper,
+            self.payoutQueue,
             self.transferRetryWorker,
             self.reversalWorker,
             self.marketplaceReconciler,

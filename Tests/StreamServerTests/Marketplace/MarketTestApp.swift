@@ -159,4 +159,28 @@ enum MarketTestApp {
     static func count(_ world: World, _ table: String) async throws -> Int {
         try await M.count(world.components, table)
     }
+
+    /// Polls `condition` every 200 ms until it holds or `seconds` pass; the workers run on their
+    /// own clock, so a test waits for the state, never for a fixed time.
+    static func eventually(
+        within seconds: Double = 20,
+        _ condition: @Sendable () async throws -> Bool
+    ) async throws -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if try await condition() { return true }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return try await condition()
+    }
+
+    /// Waits until every payout of `order` is `completed` (the payout queue sends them after the
+    /// payment's commit, off the webhook's request).
+    static func paidOut(_ world: World, order: String) async throws {
+        let done = try await Self.eventually {
+            let transfers = try await Self.transfers(world, order: order)
+            return !transfers.isEmpty && transfers.allSatisfy { $0.status == .completed }
+        }
+        #expect(done, "the payout of order \(order)")
+    }
 }

@@ -22,7 +22,7 @@ struct MarketplaceCrashTests {
     /// A paid basic order whose payout completed: (seller, buyer, track, order id, transfer).
     static func paidOrder(_ world: A.World) async throws -> (M.Caller, M.Caller, UUID, String, SellerTransfer) {
         let (seller, buyer, track, orderID) = try await RefundRouteTests.paidOrder(world)
-        let paidOut = try await E.eventually {
+        let paidOut = try await A.eventually {
             try await A.transfers(world, order: orderID).first?.status == .completed
         }
         #expect(paidOut)
@@ -46,10 +46,10 @@ struct MarketplaceCrashTests {
             let orderID = try A.orderID(placed)
             world.hyperswitch.setPaymentStatus(try A.paymentID(placed), "succeeded")
 
-            #expect(try await E.eventually { try await A.orderStatus(world, buyer, orderID) == "completed" })
+            #expect(try await A.eventually { try await A.orderStatus(world, buyer, orderID) == "completed" })
             #expect(try await A.licences(world, buyer).count == 1)
             #expect(try await A.balance(world, seller) == 900)
-            #expect(try await E.eventually { try await A.transfers(world, order: orderID).first?.status == .completed })
+            #expect(try await A.eventually { try await A.transfers(world, order: orderID).first?.status == .completed })
             #expect(world.stripe.transfers.count == 1)
         }
     }
@@ -63,7 +63,7 @@ struct MarketplaceCrashTests {
             // More failures than the client's four attempts: the first send gives up, the worker's succeeds.
             world.stripe.failNext(5, of: .createTransfer)
             let (seller, _, _, orderID) = try await RefundRouteTests.paidOrder(world)
-            #expect(try await E.eventually { try await A.transfers(world, order: orderID).first?.status == .completed })
+            #expect(try await A.eventually { try await A.transfers(world, order: orderID).first?.status == .completed })
             let transfer = try #require(try await A.transfers(world, order: orderID).first)
             // Five refused attempts (the sender's four, the worker's first), then the one that paid.
             #expect(world.stripe.requests(withIdempotencyKey: transfer.id.uuidString.lowercased()).count == 6)
@@ -90,7 +90,7 @@ struct MarketplaceCrashTests {
                 """
             ).run()
 
-            #expect(try await E.eventually { try await A.transfers(world, order: orderID).first?.status == .completed })
+            #expect(try await A.eventually { try await A.transfers(world, order: orderID).first?.status == .completed })
             let transfer = try #require(try await A.transfers(world, order: orderID).first)
             // Stripe replayed its first answer: the same transfer, executed once.
             #expect(transfer.stripeTransferID == stripeID)
@@ -119,7 +119,7 @@ struct MarketplaceCrashTests {
             ).run()
             try await sql.raw("UPDATE marketplace_orders SET status = 'refund_pending' WHERE id = \(bind: order)").run()
 
-            #expect(try await E.eventually { try await A.orderStatus(world, buyer, orderID) == "completed" })
+            #expect(try await A.eventually { try await A.orderStatus(world, buyer, orderID) == "completed" })
             #expect(try await A.licences(world, buyer).count == 1)
             let allowed = try await A.download(world, buyer, track: track)
             #expect(allowed == .ok || allowed == .found)
@@ -148,11 +148,11 @@ struct MarketplaceCrashTests {
             ).run()
             world.hyperswitch.setRefundStatus(refundID, "succeeded")
 
-            #expect(try await E.eventually { try await A.orderStatus(world, buyer, orderID) == "refunded" })
+            #expect(try await A.eventually { try await A.orderStatus(world, buyer, orderID) == "refunded" })
             #expect(try await A.licences(world, buyer).isEmpty)
             #expect(try await A.download(world, buyer, track: track) == .forbidden)
             #expect(try await A.balance(world, seller) == 0)
-            #expect(try await E.eventually { try await A.transfers(world, order: orderID).first?.status == .reversed })
+            #expect(try await A.eventually { try await A.transfers(world, order: orderID).first?.status == .reversed })
             #expect(world.stripe.reversals.count == 1)
             #expect(world.hyperswitch.requests.filter { $0.path == "/refunds" && $0.method == "POST" }.count == 1)
         }
@@ -170,9 +170,9 @@ struct MarketplaceCrashTests {
             let refundID = try #require((asked.json["refund"] as? [String: Any])?["id"] as? String)
             world.hyperswitch.setRefundStatus(refundID, "succeeded")
 
-            #expect(try await E.eventually { try await A.orderStatus(world, buyer, orderID) == "refunded" })
+            #expect(try await A.eventually { try await A.orderStatus(world, buyer, orderID) == "refunded" })
             #expect(try await A.balance(world, seller) == 0)
-            #expect(try await E.eventually { try await A.transfers(world, order: orderID).first?.status == .reversed })
+            #expect(try await A.eventually { try await A.transfers(world, order: orderID).first?.status == .reversed })
             let transfer = try #require(try await A.transfers(world, order: orderID).first)
             #expect(transfer.retryCount >= 1)
             #expect(world.stripe.reversals.count == 1)

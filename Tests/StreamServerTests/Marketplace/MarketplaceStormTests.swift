@@ -114,7 +114,7 @@ struct MarketplaceStormTests {
                 #expect(transfers.count == 1)
                 transferIDs += transfers.map { $0.id.uuidString.lowercased() }
             }
-            let allPaidOut = try await MoneyEndToEndTests.eventually {
+            let allPaidOut = try await A.eventually {
                 try await MoneyEndToEndTests.sellerTransfers(world, seller).allSatisfy {
                     $0["status"] as? String == "completed"
                 }
@@ -156,7 +156,7 @@ struct MarketplaceStormTests {
             }
             #expect(try await A.balance(world, seller) == 0)
             #expect(try await A.count(world, "marketplace_refunds") == Self.orders)
-            let allReversed = try await MoneyEndToEndTests.eventually {
+            let allReversed = try await A.eventually {
                 try await MoneyEndToEndTests.sellerTransfers(world, seller).allSatisfy {
                     $0["status"] as? String == "reversed"
                 }

@@ -22,20 +22,6 @@ struct MoneyEndToEndTests {
         "RECONCILE_REFUND_STUCK_AFTER": "1s", "RECONCILE_REFUND_ORPHAN_AFTER": "1s",
     ]
 
-    /// Polls `condition` every 200 ms until it holds or `seconds` pass; the workers run on their
-    /// own clock, so a test waits for the state, never for a fixed time.
-    static func eventually(
-        within seconds: Double = 20,
-        _ condition: @Sendable () async throws -> Bool
-    ) async throws -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while Date() < deadline {
-            if try await condition() { return true }
-            try await Task.sleep(for: .milliseconds(200))
-        }
-        return try await condition()
-    }
-
     /// The seller's transfers as `GET /marketplace/seller/transfers` shows them.
     static func sellerTransfers(_ world: A.World, _ seller: M.Caller) async throws -> [[String: Any]] {
         let answer = try await M.call(world.client, .get, "/api/v1/marketplace/seller/transfers", as: seller)
@@ -89,6 +75,7 @@ struct MoneyEndToEndTests {
             let allowed = try await A.download(world, buyer, track: track)
             #expect(allowed == .ok || allowed == .found)
             #expect(try await Self.sellerBalance(world, seller) == 900)
+            try await A.paidOut(world, order: orderID)
 
             // The payout went to the seller's account with the transfer row as its key.
             let paid = try await Self.sellerTransfers(world, seller)
@@ -113,7 +100,7 @@ struct MoneyEndToEndTests {
             #expect(try await Self.sellerBalance(world, seller) == 0)
 
             // The reversal worker, not the test, reverses the payout at Stripe.
-            let reversed = try await Self.eventually {
+            let reversed = try await A.eventually {
                 try await Self.sellerTransfers(world, seller).first?["status"] as? String == "reversed"
             }
             #expect(reversed)

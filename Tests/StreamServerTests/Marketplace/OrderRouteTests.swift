@@ -57,6 +57,7 @@ struct OrderRouteTests {
             #expect(licences.first?["order_id"] as? String == orderID)
             #expect(licences.first?["status"] as? String == "live")
             #expect(try await A.balance(world, seller) == 900)
+            try await A.paidOut(world, order: orderID)
             let transfers = try await A.transfers(world, order: orderID)
             #expect(transfers.count == 1)
             #expect(transfers.first?.amountCents == 900)
@@ -188,6 +189,7 @@ struct OrderRouteTests {
             #expect(try await A.balance(world, seller) == 900)
             #expect(try await A.count(world, "marketplace_licence_grants") == 1)
             #expect(try await A.count(world, "marketplace_transfers") == 1)
+            try await A.paidOut(world, order: try A.orderID(placed))
             #expect(world.stripe.transfers.count == 1)
         }
     }

@@ -40,6 +40,7 @@ struct ReconcileTests {
             #expect(try await A.orderStatus(world, buyer, try A.orderID(paid)) == "completed")
             #expect(try await A.orderStatus(world, seller, try A.orderID(failed)) == "failed")
             #expect(try await A.balance(world, seller) == 900)
+            try await A.paidOut(world, order: try A.orderID(paid))
             // Replayed, and the late webhook: nothing more.
             #expect(try await Self.pass(world).applied == 0)
             let webhook = try #require(world.hyperswitch.webhook(forPayment: try A.paymentID(paid)))

@@ -22,6 +22,7 @@ struct RefundRouteTests {
         let buyer = try await M.Caller.make()
         let placed = try await A.buy(world, buyer, licence: basic)
         try await M.settle(try A.paymentID(placed), "succeeded", fake: world.hyperswitch, client: world.client)
+        try await A.paidOut(world, order: try A.orderID(placed))
         return (seller, buyer, track, try A.orderID(placed))
     }
 

@@ -21,6 +21,7 @@ struct PayoutServicesTests {
             let services = components.backgroundServices
             let retry = try #require(services.compactMap { $0 as? TransferRetryWorker }.first)
             let reversal = try #require(services.compactMap { $0 as? ReversalWorker }.first)
+            #expect(services.contains { $0 is PayoutQueue })
             #expect(retry.interval == .seconds(1))
             #expect(reversal.interval == .seconds(2))
         }
