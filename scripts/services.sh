@@ -157,9 +157,10 @@ start_postgres() {
     fi
     state_set pg_port "${port}"
     # Swift Testing runs the suites side by side, each app with its own pool (up to 16 connections):
-    # the default 100 connections ran out in a full run ("too many clients already").
+    # the default 100 connections ran out in a full run ("too many clients already"), and 400 did
+    # once the marketplace suites (32 concurrent webhooks per app) joined.
     if ! runuser -u postgres -- "${PG_BIN}/pg_ctl" -D "${pg_data}" -l "${pg_data}/server.log" -w -t "${timeout}" \
-        -o "-c listen_addresses=127.0.0.1 -p ${port} -k '${pg_data}' -c fsync=off -c max_connections=400" start >/dev/null 2>&1; then
+        -o "-c listen_addresses=127.0.0.1 -p ${port} -k '${pg_data}' -c fsync=off -c max_connections=1000" start >/dev/null 2>&1; then
         show_log "${pg_data}/server.log" 20
         die "PostgreSQL did not start on 127.0.0.1:${port}"
     fi

@@ -37,8 +37,10 @@ struct TusClientTests {
         sock.sendall(head.encode() + rest[: len(rest) // 2])
         sock.close()
 
-        # A new client resumes from the offset the server reports (HEAD).
-        resumed = tus.uploader(path, url=url, chunk_size=30000, upload_checksum=True)
+        # A new client resumes from the offset the server reports (HEAD). Until the server has seen
+        # the cut, the old PATCH still holds the upload (409 upload_busy after a 2 s wait, longer on
+        # a loaded machine): the client retries, as tus clients do, reading the offset again.
+        resumed = tus.uploader(path, url=url, chunk_size=30000, upload_checksum=True, retries=5, retry_delay=1)
         print("resumed-from", resumed.offset)
         resumed.upload()
         print("track", resumed.request.response_headers.get("veza-track-id"))
