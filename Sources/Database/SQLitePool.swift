@@ -16,9 +16,12 @@ struct TunedSQLiteSource: ConnectionPoolSource {
 
     /// `busy_timeout` comes first: switching a fresh file to WAL needs an exclusive lock, and
     /// without a timeout a connection opening beside another one (four migrators at start-up)
-    /// gets `SQLITE_BUSY` at once instead of waiting.
+    /// gets `SQLITE_BUSY` at once instead of waiting. 30 s, as long as a request waits for a pooled
+    /// connection: SQLite's busy handler does not queue waiters fairly, so with several writers a
+    /// waiter can lose the lock to others again and again; 10 s was missed on a loaded two-core
+    /// machine, and a write refused with `SQLITE_BUSY` is an accepted request lost.
     static let pragmas = [
-        "PRAGMA busy_timeout = 10000",
+        "PRAGMA busy_timeout = 30000",
         "PRAGMA journal_mode = WAL",
         "PRAGMA foreign_keys = ON",
         // WAL + NORMAL is durable across process crashes; only an OS crash can lose the last commits.
