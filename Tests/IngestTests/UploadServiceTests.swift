@@ -215,7 +215,7 @@ struct UploadServiceTests {
                 switch outcome {
                 case .success(let completion) where completion.created: created.append(completion.track)
                 case .success: break
-                case .failure(let error): #expect((error as? IngestError) == .assemblyInProgress)
+                case .failure(let error): #expect((error as? IngestError) == .assemblyInProgress, "\(error)")
                 }
             }
             #expect(created.count == 1)
