@@ -1,6 +1,7 @@
 import Database
 import Foundation
 import Logging
+import Retry
 import ServiceLifecycle
 
 /// Finishes what a lost webhook or a crash left behind, through the same
@@ -57,7 +58,7 @@ public struct MarketplaceReconciler: Service {
     }
 
     static func cutoff(_ now: Date, _ age: Duration) -> Date {
-        now.addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
+        now.addingTimeInterval(-age.seconds)
     }
 
     /// One pass (also `veza reconcile`).
@@ -160,23 +161,23 @@ public struct MarketplaceReconciler: Service {
     }
 
     public func run() async throws {
-        guard await self.readiness.waitUnlessShuttingDown() else { return }
-        while !Task.isCancelled && !Task.isShuttingDownGracefully {
-            do {
-                let report = try await self.reconcileOnce()
-                if report.examined > 0 {
-                    self.logger.info(
-                        "marketplace reconciled",
-                        metadata: [
-                            "reconcile.examined": "\(report.examined)", "reconcile.applied": "\(report.applied)",
-                            "reconcile.failed": "\(report.failed)",
-                        ]
-                    )
-                }
-            } catch {
-                self.logger.warning("marketplace reconciliation failed", metadata: ["error.message": "\(error)"])
+        let loop = PeriodicLoop(
+            interval: self.interval,
+            readiness: self.readiness,
+            logger: self.logger,
+            failureMessage: "marketplace reconciliation failed"
+        )
+        await loop.run {
+            let report = try await self.reconcileOnce()
+            if report.examined > 0 {
+                self.logger.info(
+                    "marketplace reconciled",
+                    metadata: [
+                        "reconcile.examined": "\(report.examined)", "reconcile.applied": "\(report.applied)",
+                        "reconcile.failed": "\(report.failed)",
+                    ]
+                )
             }
-            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: self.interval) }
         }
     }
 }
