@@ -21,12 +21,20 @@ extension S3Store {
         }
         let seconds = Int(expires.components.seconds)
         do {
-            return try self.signer.presignedURL(
+            let cacheKey = PresignedURLCache.Key(
                 method: method.rawValue,
-                url: self.url(key: key, query: query),
-                expires: seconds,
-                date: date
+                key: key,
+                seconds: seconds,
+                disposition: responseContentDisposition
             )
+            return try self.presigned.url(for: cacheKey, at: date) {
+                try self.signer.presignedURL(
+                    method: method.rawValue,
+                    url: self.url(key: key, query: query),
+                    expires: seconds,
+                    date: date
+                )
+            }
         } catch {
             throw StorageError.invalidArgument.with(
                 message: "Cannot presign \(method.rawValue) for \(seconds) s: \(error) (1 s to 7 days).",

@@ -101,6 +101,8 @@ public struct S3Store: ObjectStore {
     let httpClient: HTTPClient
     let ownsHTTPClient: Bool
     let signer: SigV4Signer
+    /// This second's presigned URLs (``signedURL(method:key:expires:responseContentDisposition:date:)``).
+    let presigned = PresignedURLCache()
     let logger: Logger
 
     /// Creates a store.

@@ -132,6 +132,40 @@ struct StorageUnitTests {
         }
     }
 
+    /// Within one second a presigned URL is signed once and is exactly what signing again gives;
+    /// a new second, another key, method, lifetime or disposition signs anew.
+    @Test func presignedURLsOfOneSecond() async throws {
+        let credentials = AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret")
+        let store = try S3Store(
+            configuration: .init(endpoint: "http://127.0.0.1:8333", bucket: "b", credentials: credentials)
+        )
+        let signer = SigV4Signer(credentials: credentials, region: store.configuration.region)
+        let start = Date(timeIntervalSince1970: 1_800_000_000.25)
+        for offset in [0.0, 0.5, 0.7, 1.0, 1.9, 3.0] {
+            let date = start.addingTimeInterval(offset)
+            for (method, key, seconds, disposition) in [
+                (SignedURLMethod.get, "k", 60, nil), (.head, "k", 60, nil), (.get, "j", 60, nil), (.get, "k", 61, nil),
+                (.get, "k", 60, "attachment; filename=\"a.wav\""),
+            ] {
+                let cached = try store.signedURL(
+                    method: method,
+                    key: key,
+                    expires: .seconds(seconds),
+                    responseContentDisposition: disposition,
+                    date: date
+                )
+                let fresh = try signer.presignedURL(
+                    method: method.rawValue,
+                    url: store.url(key: key, query: disposition.map { [("response-content-disposition", $0)] } ?? []),
+                    expires: seconds,
+                    date: date
+                )
+                #expect(cached == fresh, "\(method) \(key) \(seconds) at +\(offset) s")
+            }
+        }
+        try await store.shutdown()
+    }
+
     @Test func addressingStyles() async throws {
         let credentials = AWSCredentials(accessKeyID: "AKID", secretAccessKey: "secret")
         let virtual = try S3Store(

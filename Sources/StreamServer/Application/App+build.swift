@@ -46,13 +46,23 @@ public func buildServiceGroup(_ components: AppServices, role: ProcessRole) -> S
 /// - Returns: An application to run in ``buildServiceGroup(_:role:)`` (or to test with HummingbirdTesting).
 public func buildApplication(_ components: AppServices) -> some ApplicationProtocol {
     let configuration = components.configuration
-    let router = buildRouter(components)
+    let listening = listeningController(components)
+    let router = buildRouter(components, listening: listening)
+    let serverName = "veza"
     var app = Application(
         router: router,
-        server: .guardedHTTP1(timeouts: configuration.connectionTimeouts),
+        server: .guardedHTTP1(
+            timeouts: configuration.connectionTimeouts,
+            immediate: ImmediateStreamResponder(
+                listening: listening,
+                tokens: components.tokens,
+                answered: components.immediateAnswers
+            ),
+            serverName: serverName
+        ),
         configuration: .init(
             address: .hostname(configuration.host, port: configuration.port),
-            serverName: "veza"
+            serverName: serverName
         ),
         services: components.baseServices + components.backgroundServices
             + components.workers(count: configuration.transcodeWorkers),
@@ -64,8 +74,30 @@ public func buildApplication(_ components: AppServices) -> some ApplicationProto
     return app
 }
 
+/// The listening routes' controller, shared by the router and the stream fast path.
+func listeningController(_ components: AppServices) -> TracksController {
+    TracksController(
+        tracks: components.tracks,
+        store: components.store,
+        policy: TrackAccessPolicy(
+            entitlements: LicenceEntitlements(grants: components.marketplace.grants),
+            hifi: PlanHiFiEntitlement(gate: components.featureGate)
+        ),
+        shareTokens: ShareToken(secret: components.urlSecret),
+        streamURLTTL: components.configuration.streamURLTTL,
+        downloadURLTTL: components.configuration.downloadURLTTL,
+        shareMaxTTL: components.configuration.shareMaxTTL,
+        allowedOrigin: components.configuration.corsAllowOrigin,
+        trackRows: components.trackRows
+    )
+}
+
 /// The routes and middleware, outermost first.
-func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
+func buildRouter(
+    _ components: AppServices,
+    listening: TracksController? = nil
+) -> Router<AppRequestContext> {
+    let listening = listening ?? listeningController(components)
     let registry = MetricsBootstrap.registry
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware())
@@ -101,24 +133,8 @@ func buildRouter(_ components: AppServices) -> Router<AppRequestContext> {
         atPath: "api/v1"
     )
     router.addRoutes(IdentityController().endpoints, atPath: "api/v1")
-    let trackRows = TrackRowCache()
-    router.addRoutes(
-        TracksController(
-            tracks: components.tracks,
-            store: components.store,
-            policy: TrackAccessPolicy(
-                entitlements: LicenceEntitlements(grants: components.marketplace.grants),
-                hifi: PlanHiFiEntitlement(gate: components.featureGate)
-            ),
-            shareTokens: ShareToken(secret: components.urlSecret),
-            streamURLTTL: components.configuration.streamURLTTL,
-            downloadURLTTL: components.configuration.downloadURLTTL,
-            shareMaxTTL: components.configuration.shareMaxTTL,
-            allowedOrigin: components.configuration.corsAllowOrigin,
-            trackRows: trackRows
-        ).endpoints,
-        atPath: "api/v1/tracks"
-    )
+    let trackRows = components.trackRows
+    router.addRoutes(listening.endpoints, atPath: "api/v1/tracks")
     router.addRoutes(
         AdminTranscodeController(
             database: components.database,

@@ -53,6 +53,11 @@ public struct AppServices: Sendable {
     /// Products, orders, refunds.
     public let marketplace: MarketplaceService
     public let logger: Logger
+    /// Track rows for the listening routes and the stream fast path (one cache, which the library
+    /// and admin routes invalidate).
+    let trackRows = TrackRowCache()
+    /// Counts the requests the stream fast path answered (``ImmediateStreamResponder``).
+    let immediateAnswers = ImmediateAnswerCount()
     /// Opens once this process has applied the migrations; workers wait for it.
     public let schemaReady = ReadinessGate()
 

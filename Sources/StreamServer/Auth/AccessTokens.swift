@@ -109,6 +109,13 @@ public struct AccessTokens: Sendable {
         return identity
     }
 
+    /// The identity of a token verified within ``verifiedLifetime``, if its time claims still admit
+    /// it at `now`; nil for any other token (``verify(_:now:)`` then decides, and remembers it).
+    func recentlyVerifiedIdentity(_ token: String, now: Date = Date()) -> Identity? {
+        guard self.keys != nil, let claims = self.verified.value(for: token) else { return nil }
+        return try? Self.checkTimes(claims, now: now)
+    }
+
     /// A verified token's identity, if its time claims admit it at `now`.
     static func checkTimes(_ claims: VerifiedClaims, now: Date) throws -> Identity {
         guard now < claims.expires else { throw APIError.unauthorized("the bearer token has expired") }

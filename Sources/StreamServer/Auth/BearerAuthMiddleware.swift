@@ -18,17 +18,24 @@ struct BearerAuthMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization] else {
             return try await next(request, context)
         }
-        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
-        guard parts.count == 2, parts[0].utf8.count == 6, parts[0].lowercased() == "bearer" else {
+        guard let token = Self.bearerToken(in: header) else {
             throw APIError.unauthorized("the Authorization header must be 'Bearer <token>'")
         }
         var context = context
-        context.identity = try await self.tokens.verify(Self.trimmingBlanks(parts[1]))
+        context.identity = try await self.tokens.verify(token)
         return try await next(request, context)
     }
 }
 
 extension BearerAuthMiddleware {
+    /// The token of an `Authorization: Bearer <token>` value (the scheme in any case); nil for
+    /// any other value.
+    static func bearerToken(in header: String) -> String? {
+        let parts = header.split(separator: " ", maxSplits: 1, omittingEmptySubsequences: true)
+        guard parts.count == 2, parts[0].utf8.count == 6, parts[0].lowercased() == "bearer" else { return nil }
+        return Self.trimmingBlanks(parts[1])
+    }
+
     /// `text` without leading and trailing spaces and tabs (what `.whitespaces` trimmed for a
     /// header value, without Foundation's NSString bridging on every request).
     static func trimmingBlanks(_ text: Substring) -> String {

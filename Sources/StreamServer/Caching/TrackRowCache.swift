@@ -31,6 +31,11 @@ final class TrackRowCache: Sendable {
         return track
     }
 
+    /// The row of `id` if one was read within ``lifetime``; nil otherwise (without reading it).
+    func cachedTrack(id: UUID) -> Track? {
+        self.rows.value(for: id)
+    }
+
     /// Forgets the row of `id` (after this process changed the track).
     func invalidate(_ id: UUID) {
         self.rows.remove(id)

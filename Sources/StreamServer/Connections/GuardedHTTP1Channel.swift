@@ -17,18 +17,30 @@ import NIOHTTP1
 ///   a JSON 400 and the connection closed.
 ///
 /// `HTTP_IDLE_TIMEOUT` is Hummingbird's own idle timeout between requests.
+///
+/// With an ``ImmediateStreamResponder`` (the local store), ``ImmediateAnswerHandler`` answers the
+/// range and segment requests it can right behind Hummingbird's connection-state handler.
 struct GuardedHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let base: HTTP1Channel
     let timeouts: AppConfiguration.ConnectionTimeouts
+    let immediate: ImmediateStreamResponder?
+    let serverName: String
 
-    init(responder: @escaping HTTPChannelHandler.Responder, timeouts: AppConfiguration.ConnectionTimeouts) {
+    init(
+        responder: @escaping HTTPChannelHandler.Responder,
+        timeouts: AppConfiguration.ConnectionTimeouts,
+        immediate: ImmediateStreamResponder?,
+        serverName: String
+    ) {
         self.base = HTTP1Channel(
             responder: responder,
             configuration: .init(idleTimeout: TimeAmount(timeouts.idle))
         )
         self.timeouts = timeouts
+        self.immediate = immediate
+        self.serverName = serverName
     }
 
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
@@ -45,6 +57,13 @@ struct GuardedHTTP1Channel: ServerChildChannel {
                 type: ByteToMessageHandler<HTTPRequestDecoder>.self
             )
             try channel.pipeline.syncOperations.addHandler(RequestHeadGuard(), position: .after(decoder))
+            if let immediate = self.immediate {
+                let state = try channel.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self)
+                try channel.pipeline.syncOperations.addHandler(
+                    ImmediateAnswerHandler(responder: immediate, serverName: self.serverName, logger: logger),
+                    position: .after(state)
+                )
+            }
             return value
         }
     }
@@ -55,9 +74,16 @@ struct GuardedHTTP1Channel: ServerChildChannel {
 }
 
 extension HTTPServerBuilder {
-    /// HTTP/1.1 with ``GuardedHTTP1Channel``'s guards and the configured timeouts.
-    static func guardedHTTP1(timeouts: AppConfiguration.ConnectionTimeouts) -> HTTPServerBuilder {
-        HTTPServerBuilder { responder in GuardedHTTP1Channel(responder: responder, timeouts: timeouts) }
+    /// HTTP/1.1 with ``GuardedHTTP1Channel``'s guards, the configured timeouts and, given one,
+    /// the stream fast path.
+    static func guardedHTTP1(
+        timeouts: AppConfiguration.ConnectionTimeouts,
+        immediate: ImmediateStreamResponder?,
+        serverName: String
+    ) -> HTTPServerBuilder {
+        HTTPServerBuilder { responder in
+            GuardedHTTP1Channel(responder: responder, timeouts: timeouts, immediate: immediate, serverName: serverName)
+        }
     }
 }
 

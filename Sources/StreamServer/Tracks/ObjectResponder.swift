@@ -21,42 +21,26 @@ struct ObjectResponder: Sendable {
 
     func respond(to request: Request, representation: Representation) async throws -> Response {
         let size = UInt64(max(representation.size, 0))
-        let tag = EntityTag(opaqueTag: representation.entityTag)
-        let modified = HTTPDate(
-            secondsSince1970: Int64(representation.lastModified.timeIntervalSince1970.rounded(.down))
-        )
-        var headers = representation.headers
-        headers[.acceptRanges] = "bytes"
-        if let tag { headers[.eTag] = tag.headerValue }
-        headers[.lastModified] = modified.imfFixdate
         let isHead = request.method == .head
-        let ask = Ask(request)
-        let honourRange: Bool
-        switch ask.conditions.evaluate(against: RepresentationValidators(entityTag: tag, lastModified: modified)) {
+        let tag = EntityTag(opaqueTag: representation.entityTag)
+        let modified = HTTPDate(lastModified: representation.lastModified)
+        let headers = Self.validatorHeaders(representation.headers, tag: tag, modified: modified)
+        switch Ask(request).answer(size: size, tag: tag, modified: modified) {
         case .notModified:
             return Response(status: .notModified, headers: headers)
         case .preconditionFailed:
-            throw APIError(
-                .preconditionFailed,
-                code: "precondition_failed",
-                message: "the track has changed (If-Match / If-Unmodified-Since)"
-            )
-        case .proceed(let honour):
-            honourRange = honour
-        }
-
-        let decision =
-            honourRange ? RangeDecision(rangeHeader: ask.rangeHeader, size: size) : .full
-        switch decision {
-        case .full:
+            throw Self.preconditionFailed
+        case .whole:
             return try await self.whole(representation, headers: headers, isHead: isHead)
         case .partial(let range):
-            headers[.contentType] = representation.contentType
-            headers[.contentRange] = range.contentRange(size: size)
-            headers[.contentLength] = String(range.length)
             return Response(
                 status: .partialContent,
-                headers: headers,
+                headers: Self.partialHeaders(
+                    headers,
+                    range: range,
+                    size: size,
+                    contentType: representation.contentType
+                ),
                 body: isHead ? ResponseBody() : try await self.body(representation.object, range)
             )
         case .multipart(let ranges):
@@ -65,6 +49,7 @@ struct ObjectResponder: Sendable {
             else {
                 return try await self.whole(representation, headers: headers, isHead: isHead)
             }
+            var headers = headers
             headers[.contentType] = layout.contentType
             headers[.contentLength] = String(layout.contentLength)
             if isHead { return Response(status: .partialContent, headers: headers) }
@@ -80,6 +65,7 @@ struct ObjectResponder: Sendable {
             }
             return Response(status: .partialContent, headers: headers, body: body)
         case .unsatisfiable:
+            var headers = headers
             headers[.contentRange] = ResolvedByteRange.unsatisfiedContentRange(size: size)
             headers[.contentType] = "application/json; charset=utf-8"
             var error = APIError(
@@ -94,12 +80,9 @@ struct ObjectResponder: Sendable {
 
     /// The whole representation: 200 with its length (and no body for HEAD).
     func whole(_ representation: Representation, headers: HTTPFields, isHead: Bool) async throws -> Response {
-        var headers = headers
-        headers[.contentType] = representation.contentType
-        headers[.contentLength] = String(max(representation.size, 0))
-        return Response(
+        Response(
             status: .ok,
-            headers: headers,
+            headers: Self.wholeHeaders(headers, size: representation.size, contentType: representation.contentType),
             body: isHead
                 ? ResponseBody()
                 : try await self.body(
@@ -128,17 +111,39 @@ extension ObjectResponder {
         var isHead: Bool
 
         init(_ request: Request) {
+            self.init(method: request.method, headers: request.headers)
+        }
+
+        init(method: HTTPRequest.Method, headers: HTTPFields) {
             self.conditions = ConditionalRequest(
-                method: .init(request.method.rawValue),
-                ifMatch: request.headers[values: .ifMatch].joinedOrNil,
-                ifNoneMatch: request.headers[values: .ifNoneMatch].joinedOrNil,
-                ifModifiedSince: request.headers[.ifModifiedSince],
-                ifUnmodifiedSince: request.headers[.ifUnmodifiedSince],
-                ifRange: request.headers[.ifRange],
-                hasRange: request.headers[.range] != nil
+                method: .init(method.rawValue),
+                ifMatch: headers[values: .ifMatch].joinedOrNil,
+                ifNoneMatch: headers[values: .ifNoneMatch].joinedOrNil,
+                ifModifiedSince: headers[.ifModifiedSince],
+                ifUnmodifiedSince: headers[.ifUnmodifiedSince],
+                ifRange: headers[.ifRange],
+                hasRange: headers[.range] != nil
             )
-            self.rangeHeader = request.headers[values: .range].joinedOrNil
-            self.isHead = request.method == .head
+            self.rangeHeader = headers[values: .range].joinedOrNil
+            self.isHead = method == .head
+        }
+
+        /// How this request is answered, from the representation's size and validators alone:
+        /// the conditions first (RFC 9110 §13.2.2), then the range.
+        func answer(size: UInt64, tag: EntityTag?, modified: HTTPDate) -> Answer {
+            switch self.conditions.evaluate(against: RepresentationValidators(entityTag: tag, lastModified: modified)) {
+            case .notModified:
+                return .notModified
+            case .preconditionFailed:
+                return .preconditionFailed
+            case .proceed(let honourRange):
+                switch honourRange ? RangeDecision(rangeHeader: self.rangeHeader, size: size) : .full {
+                case .full: return .whole
+                case .partial(let range): return .partial(range)
+                case .multipart(let ranges): return .multipart(ranges)
+                case .unsatisfiable: return .unsatisfiable
+                }
+            }
         }
 
         /// The bytes a 200 or single-range 206 answer to this request sends, as
@@ -146,16 +151,11 @@ extension ObjectResponder {
         /// (HEAD, 304, 412, 416, multipart, an empty body).
         func bodyRange(size: Int64, entityTag: String, lastModified: Date) -> ClosedRange<Int64>? {
             guard !self.isHead, size > 0 else { return nil }
-            let modified = HTTPDate(secondsSince1970: Int64(lastModified.timeIntervalSince1970.rounded(.down)))
-            let validators = RepresentationValidators(
-                entityTag: EntityTag(opaqueTag: entityTag),
-                lastModified: modified
-            )
-            guard case .proceed(let honourRange) = self.conditions.evaluate(against: validators) else { return nil }
-            switch honourRange ? RangeDecision(rangeHeader: self.rangeHeader, size: UInt64(size)) : .full {
-            case .full: return 0...(size - 1)
+            let tag = EntityTag(opaqueTag: entityTag)
+            switch self.answer(size: UInt64(size), tag: tag, modified: HTTPDate(lastModified: lastModified)) {
+            case .whole: return 0...(size - 1)
             case .partial(let range): return Int64(range.start)...Int64(range.end)
-            case .multipart, .unsatisfiable: return nil
+            case .notModified, .preconditionFailed, .multipart, .unsatisfiable: return nil
             }
         }
     }
@@ -175,6 +175,65 @@ extension ObjectResponder {
         return try await store.open(key: key) { info in
             ask.bodyRange(size: info.size, entityTag: entityTag ?? info.etag, lastModified: info.lastModified)
         }
+    }
+}
+
+extension ObjectResponder {
+    /// How a request for a representation is answered, before any byte is read.
+    enum Answer: Equatable {
+        case notModified
+        case preconditionFailed
+        case whole
+        case partial(ResolvedByteRange)
+        case multipart([ResolvedByteRange])
+        case unsatisfiable
+    }
+
+    static var preconditionFailed: APIError {
+        APIError(
+            .preconditionFailed,
+            code: "precondition_failed",
+            message: "the track has changed (If-Match / If-Unmodified-Since)"
+        )
+    }
+
+    /// `headers` with what every answer about a representation carries: `Accept-Ranges`, the
+    /// strong `ETag` and `Last-Modified`.
+    static func validatorHeaders(_ headers: HTTPFields, tag: EntityTag?, modified: HTTPDate) -> HTTPFields {
+        var headers = headers
+        headers[.acceptRanges] = "bytes"
+        if let tag { headers[.eTag] = tag.headerValue }
+        headers[.lastModified] = modified.imfFixdate
+        return headers
+    }
+
+    /// The headers of a single-range 206.
+    static func partialHeaders(
+        _ headers: HTTPFields,
+        range: ResolvedByteRange,
+        size: UInt64,
+        contentType: String
+    ) -> HTTPFields {
+        var headers = headers
+        headers[.contentType] = contentType
+        headers[.contentRange] = range.contentRange(size: size)
+        headers[.contentLength] = String(range.length)
+        return headers
+    }
+
+    /// The headers of a whole-representation 200.
+    static func wholeHeaders(_ headers: HTTPFields, size: Int64, contentType: String) -> HTTPFields {
+        var headers = headers
+        headers[.contentType] = contentType
+        headers[.contentLength] = String(max(size, 0))
+        return headers
+    }
+}
+
+extension HTTPDate {
+    /// A stored object's modification time, to the second (what `Last-Modified` can say).
+    init(lastModified: Date) {
+        self.init(secondsSince1970: Int64(lastModified.timeIntervalSince1970.rounded(.down)))
     }
 }
 

@@ -28,9 +28,29 @@ struct TrackAccessPolicy: Sendable {
     var hifi: any HiFiEntitlement = NoHiFi()
 
     func decide(track: Track, identity: Identity?, shareToken: ShareTokenCheck?, purpose: Purpose) async -> Decision {
-        if let identity, identity.isAdmin || identity.userID == track.ownerID {
+        if let decision = Self.decisionWithoutLookups(
+            track: track,
+            identity: identity,
+            shareToken: shareToken,
+            purpose: purpose
+        ) {
+            return decision
+        }
+        if let identity, await self.entitlements.mayDownload(track: track, userID: identity.userID) {
             return .allow
         }
+        return .forbid("downloading this track needs a licence")
+    }
+
+    /// The decision when it needs no entitlement lookup (every case but a download by someone
+    /// other than the owner or an admin); nil otherwise. The stream fast path decides with it.
+    static func decisionWithoutLookups(
+        track: Track,
+        identity: Identity?,
+        shareToken: ShareTokenCheck?,
+        purpose: Purpose
+    ) -> Decision? {
+        if let identity, identity.isPrivileged(for: track) { return .allow }
         // Non-owners see a track only once it is playable.
         guard track.status == .ready else { return .hide }
         let sharedWithCaller: Bool
@@ -38,14 +58,16 @@ struct TrackAccessPolicy: Sendable {
         let visible = track.visibility != .private || sharedWithCaller
         guard visible else { return .hide }
         switch purpose {
-        case .listen:
-            return .allow
-        case .download:
-            if let identity, await self.entitlements.mayDownload(track: track, userID: identity.userID) {
-                return .allow
-            }
-            return .forbid("downloading this track needs a licence")
+        case .listen: return .allow
+        case .download: return identity == nil ? .forbid("downloading this track needs a licence") : nil
         }
+    }
+}
+
+extension Identity {
+    /// The track's owner or an admin: every right over it, with no lookup.
+    func isPrivileged(for track: Track) -> Bool {
+        self.isAdmin || self.userID == track.ownerID
     }
 }
 
@@ -54,9 +76,16 @@ extension TrackAccessPolicy {
     /// owner, admins, and whoever the download entitlements admit (the marketplace plugs licences
     /// in there). Asked only after ``decide(track:identity:shareToken:purpose:)`` allowed listening.
     func mayHaveOriginal(track: Track, identity: Identity?) async -> Bool {
+        if let answer = Self.rightWithoutLookups(track: track, identity: identity) { return answer }
         guard let identity else { return false }
-        if identity.isAdmin || identity.userID == track.ownerID { return true }
         return await self.entitlements.mayDownload(track: track, userID: identity.userID)
+    }
+
+    /// A right beyond listening (the original, hi-fi) when it needs no entitlement or plan
+    /// lookup: no for anonymous callers, yes for the owner and admins; nil for everyone else.
+    static func rightWithoutLookups(track: Track, identity: Identity?) -> Bool? {
+        guard let identity else { return false }
+        return identity.isPrivileged(for: track) ? true : nil
     }
 }
 

@@ -22,10 +22,17 @@ extension TracksController {
 
     /// A path segment of the HLS tree, checked: no traversal out of the track's prefix.
     func hlsName(_ context: AppRequestContext, _ name: String) throws -> String {
-        guard let value = context.parameters.get(name), !value.isEmpty, !value.contains("/"), !value.hasPrefix("."),
-            value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) })
-        else { throw APIError.notFound("no such rendition or segment") }
+        guard let value = context.parameters.get(name), Self.isHLSName(value[...]) else {
+            throw APIError.notFound("no such rendition or segment")
+        }
         return value
+    }
+
+    /// Whether `value` may name a rendition directory or a file of the HLS tree: letters, digits,
+    /// `_-.`, not starting with a dot (no traversal, no hidden files).
+    static func isHLSName(_ value: Substring) -> Bool {
+        !value.isEmpty && !value.hasPrefix(".")
+            && value.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "_-.".contains($0)) })
     }
 
     func masterPlaylist(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -116,24 +123,24 @@ extension TracksController {
         let rendition = try self.hlsName(context, "rendition")
         try await self.requireHiFiIfNeeded(track, context, rendition: rendition)
         let key = try self.hlsPrefix(of: track) + rendition + "/" + self.hlsName(context, "segment")
-        var headers = self.corsHeaders(request)
+        var headers = self.corsHeaders()
         if try self.redirects(key) {
-            headers[.location] = try self.store.signedURL(
-                method: request.method == .head ? .head : .get,
-                key: key,
-                expires: Self.presignedLifetime(self.streamURLTTL, shareExpires: shareExpires, now: Date())
+            return Response(
+                status: .found,
+                headers: try self.redirectHeaders(
+                    headers,
+                    method: request.method,
+                    key: key,
+                    lifetime: self.streamURLTTL,
+                    shareExpires: shareExpires,
+                    disposition: nil
+                )
             )
-            headers[.cacheControl] = "private, no-store"
-            return Response(status: .found, headers: headers)
         }
         guard let object = try await ObjectResponder.open(key, in: self.store, for: request, entityTag: nil) else {
             throw APIError.notFound("no such segment")
         }
-        // Segments never change under a given prefix: a re-transcode writes a new prefix.
-        // Hi-fi segments are per plan: a shared cache must not hand them to others.
-        headers[.cacheControl] =
-            track.visibility == .public && !TrackAccessPolicy.isHiFi(rendition: rendition)
-            ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable"
+        headers[.cacheControl] = Self.segmentCacheControl(track, rendition: rendition)
         return try await ObjectResponder().respond(
             to: request,
             representation: .init(
@@ -141,10 +148,21 @@ extension TracksController {
                 size: object.info.size,
                 entityTag: object.info.etag,
                 lastModified: object.info.lastModified,
-                contentType: key.hasSuffix(".m4s") ? "video/iso.segment" : "audio/mp4",
+                contentType: Self.segmentContentType(key),
                 headers: headers
             )
         )
+    }
+
+    /// Segments never change under a given prefix: a re-transcode writes a new prefix.
+    /// Hi-fi segments are per plan: a shared cache must not hand them to others.
+    static func segmentCacheControl(_ track: Track, rendition: String) -> String {
+        track.visibility == .public && !TrackAccessPolicy.isHiFi(rendition: rendition)
+            ? "public, max-age=31536000, immutable" : "private, max-age=31536000, immutable"
+    }
+
+    static func segmentContentType(_ key: String) -> String {
+        key.hasSuffix(".m4s") ? "video/iso.segment" : "audio/mp4"
     }
 
     func waveform(_ request: Request, _ context: AppRequestContext) async throws -> Response {
@@ -152,7 +170,7 @@ extension TracksController {
         _ = try self.hlsPrefix(of: track)
         guard let key = track.waveformKey else { throw APIError.notFound("no waveform") }
         let object = try await self.store.get(key: key)
-        var headers = self.corsHeaders(request)
+        var headers = self.corsHeaders()
         headers[.contentType] = "application/json"
         headers[.cacheControl] = track.visibility == .public ? "public, max-age=86400" : "private, max-age=86400"
         return Response(status: .ok, headers: headers, body: ResponseBody(asyncSequence: object.body))
@@ -171,7 +189,7 @@ extension TracksController {
     /// presigned URLs, so they are private), and gzip them when the player accepts it: a long
     /// track's media playlist of presigned URLs shrinks several times.
     func playlistResponse(_ request: Request, track: Track, text: String) -> Response {
-        var headers = self.corsHeaders(request)
+        var headers = self.corsHeaders()
         headers[.contentType] = Self.playlistType
         headers[.cacheControl] =
             (try? self.redirects(self.hlsPrefix(of: track) + "master.m3u8")) == false && track.visibility == .public

@@ -97,7 +97,7 @@ struct TracksController: Sendable {
 
     /// CORS for browser players (hls.js, `<audio>`): ranges and validators may be sent, and the
     /// headers a player reads are exposed.
-    func corsHeaders(_ request: Request) -> HTTPFields {
+    func corsHeaders() -> HTTPFields {
         var headers: HTTPFields = [:]
         headers[.accessControlAllowOrigin] = self.allowedOrigin
         headers[.accessControlExposeHeaders] = "Content-Range, Content-Length, Accept-Ranges, ETag"
@@ -113,48 +113,31 @@ struct TracksController: Sendable {
         let (track, _, shareExpires) = try await self.authorize(request, context, purpose: purpose)
         var original = purpose == .download
         if !original { original = await self.policy.mayHaveOriginal(track: track, identity: context.identity) }
-        var headers = self.corsHeaders(request)
-        // The same URL answers the original or stream.m4a depending on who asks.
-        headers[.vary] = headers[.vary].map { $0 + ", Authorization" } ?? "Authorization"
-        let key: String
-        let contentType: String
-        if original {
-            key = track.storageKey
-            contentType = track.contentType
-        } else {
-            guard let streamKey = track.streamKey else {
-                throw APIError(
-                    .conflict,
-                    code: "stream_unavailable",
-                    message:
-                        "the track has no stream.m4a yet (transcoded before it existed); an admin can re-transcode it"
-                )
-            }
-            key = streamKey
-            contentType = "audio/mp4"
+        var headers = self.streamHeaders()
+        guard let (key, contentType, entityTag) = Self.streamObject(track, original: original) else {
+            throw APIError(
+                .conflict,
+                code: "stream_unavailable",
+                message: "the track has no stream.m4a yet (transcoded before it existed); an admin can re-transcode it"
+            )
         }
         let disposition =
             purpose == .download
             ? ContentDisposition(title: track.title, fileExtension: (track.storageKey as NSString).pathExtension)
                 .headerValue : nil
         if try self.redirects(key) {
-            let now = Date()
-            let url = try self.store.signedURL(
-                method: request.method == .head ? .head : .get,
-                key: key,
-                expires: Self.presignedLifetime(
-                    purpose == .download ? self.downloadURLTTL : self.streamURLTTL,
+            return Response(
+                status: .found,
+                headers: try self.redirectHeaders(
+                    headers,
+                    method: request.method,
+                    key: key,
+                    lifetime: purpose == .download ? self.downloadURLTTL : self.streamURLTTL,
                     shareExpires: shareExpires,
-                    now: now
-                ),
-                responseContentDisposition: disposition,
-                date: now
+                    disposition: disposition
+                )
             )
-            headers[.location] = url
-            headers[.cacheControl] = "private, no-store"
-            return Response(status: .found, headers: headers)
         }
-        let entityTag = original && !track.sha256.isEmpty ? track.sha256 : nil
         guard let object = try await ObjectResponder.open(key, in: self.store, for: request, entityTag: entityTag)
         else {
             throw APIError(
@@ -165,10 +148,7 @@ struct TracksController: Sendable {
                     : "the track's stream.m4a is missing; an admin can re-transcode it"
             )
         }
-        // The original is never for a shared cache; stream.m4a of a public track is.
-        headers[.cacheControl] =
-            !original && track.visibility == .public && track.status == .ready
-            ? "public, max-age=3600" : "private, no-cache"
+        headers[.cacheControl] = Self.streamCacheControl(track, original: original)
         if let disposition { headers[.contentDisposition] = disposition }
         return try await ObjectResponder().respond(
             to: request,
@@ -181,5 +161,53 @@ struct TracksController: Sendable {
                 headers: headers
             )
         )
+    }
+}
+
+extension TracksController {
+    /// What every `/stream` and `/download` answer carries: CORS, and `Vary: Authorization`, as the
+    /// same URL answers the original or stream.m4a depending on who asks.
+    func streamHeaders() -> HTTPFields {
+        var headers = self.corsHeaders()
+        headers[.vary] = headers[.vary].map { $0 + ", Authorization" } ?? "Authorization"
+        return headers
+    }
+
+    /// `headers` with a presigned `Location` for `key` (a GET, or a HEAD for a HEAD), valid for
+    /// `lifetime` but never past `shareExpires`, and `Cache-Control: private, no-store`.
+    func redirectHeaders(
+        _ headers: HTTPFields,
+        method: HTTPRequest.Method,
+        key: String,
+        lifetime: Duration,
+        shareExpires: Date?,
+        disposition: String?
+    ) throws -> HTTPFields {
+        let now = Date()
+        var headers = headers
+        headers[.location] = try self.store.signedURL(
+            method: method == .head ? .head : .get,
+            key: key,
+            expires: Self.presignedLifetime(lifetime, shareExpires: shareExpires, now: now),
+            responseContentDisposition: disposition,
+            date: now
+        )
+        headers[.cacheControl] = "private, no-store"
+        return headers
+    }
+
+    /// The original is never for a shared cache; stream.m4a of a public track is.
+    static func streamCacheControl(_ track: Track, original: Bool) -> String {
+        !original && track.visibility == .public && track.status == .ready
+            ? "public, max-age=3600" : "private, no-cache"
+    }
+
+    /// The object `/stream` serves this caller, its content type, and the validator to answer with
+    /// (the original's SHA-256; nil: the store's ETag). Nil when stream.m4a is wanted but missing.
+    static func streamObject(_ track: Track, original: Bool) -> (key: String, contentType: String, entityTag: String?)?
+    {
+        if original { return (track.storageKey, track.contentType, track.sha256.isEmpty ? nil : track.sha256) }
+        guard let streamKey = track.streamKey else { return nil }
+        return (streamKey, "audio/mp4", nil)
     }
 }

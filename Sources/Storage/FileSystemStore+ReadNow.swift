@@ -1,0 +1,31 @@
+import Foundation
+import NIOCore
+
+extension FileSystemStore: ImmediateReads {
+    /// Open, `fstat`, the attribute reads and one `pread` on the calling thread, then close: a
+    /// few microseconds for a page-cached file. Only for a caller that accepts blocking its
+    /// thread for that long (the stream fast path); everything else uses the thread pool.
+    public func readNow(key: String, bodyRange: (ObjectInfo) -> ClosedRange<Int64>?) throws -> ImmediateRead? {
+        try ObjectKey.validate(key)
+        let path = self.path(for: key)
+        do {
+            guard let stored = try Self.openStoredFileBlocking(path) else { return nil }
+            let info = Self.objectInfo(key: key, stored)
+            guard let range = bodyRange(info) else { return ImmediateRead(info: info, body: nil) }
+            guard range.lowerBound >= 0, range.upperBound < stored.size else {
+                throw StorageError.invalidRange.with(
+                    message: "\(range) is outside the \(stored.size)-byte object.",
+                    key: key
+                )
+            }
+            guard Int64(range.count) <= OpenedObject.singleReadLimit else { throw ImmediateReadTooLarge() }
+            let bytes = try Posix.read(stored.file, offset: range.lowerBound, count: Int(range.count))
+            guard bytes.readableBytes == range.count else {
+                throw StorageError.io.with(message: "\(path) was truncated while being read.", key: key)
+            }
+            return ImmediateRead(info: info, body: (range, bytes))
+        } catch let error as SystemCallError {
+            throw error.storageError(key: key, notFound: .io)
+        }
+    }
+}

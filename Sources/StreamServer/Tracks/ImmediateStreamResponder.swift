@@ -1,0 +1,228 @@
+import Catalog
+import Foundation
+import HTTPTypes
+import NIOCore
+import Storage
+import Synchronization
+
+/// The listener's fast path: answers a `GET`/`HEAD` of `/api/v1/tracks/{id}/stream` or of an HLS
+/// segment on the event loop that read it, without the router, a task or a thread hop, when
+/// everything the answer needs is at hand:
+///
+/// - the track row is in ``TrackRowCache`` (read within its lifetime, 1 s),
+/// - the caller is anonymous or sends a bearer token verified within ``AccessTokens/verifiedLifetime``,
+/// - ``TrackAccessPolicy`` decides without an entitlement or plan lookup (anonymous callers,
+///   owners, admins),
+/// - the request has no query (no share token), and
+/// - the store redirects (S3: the 302 to a presigned URL), or it reads the body at once
+///   (``ImmediateReads``: local files) and the answer is a 200, a single-range 206 or a 304.
+///
+/// Anything else returns nil and takes the routed path, which answers every case (and fills the
+/// caches the next request finds here). The access check still runs on every request, on the
+/// same cached row and with the same policy functions as the routed path; the headers come from the
+/// same functions too, so both paths give the same answer (`ImmediateStreamTests` compares them).
+struct ImmediateStreamResponder: Sendable {
+    /// An answer, ready to write.
+    struct Answer {
+        var status: HTTPResponse.Status
+        var headers: HTTPFields
+        var body: ByteBuffer?
+        /// The route as the request metrics name it.
+        var route: String
+    }
+
+    let listening: TracksController
+    let tokens: AccessTokens
+    /// The store's immediate reads, if it has them (local files; S3 redirects instead).
+    let files: (any ImmediateReads)?
+    /// How many requests this responder answered.
+    let answered: ImmediateAnswerCount
+
+    static let tracksPrefix = "/api/v1/tracks/"
+    static let streamRoute = "/api/v1/tracks/{id}/stream"
+    static let segmentRoute = "/api/v1/tracks/{id}/hls/{rendition}/{segment}"
+
+    init(listening: TracksController, tokens: AccessTokens, answered: ImmediateAnswerCount) {
+        self.listening = listening
+        self.tokens = tokens
+        self.files = listening.store as? any ImmediateReads
+        self.answered = answered
+    }
+
+    /// Whether `request` is one the fast path may answer (a cheap look at its method and path,
+    /// before its end has arrived).
+    func mayAnswer(_ request: HTTPRequest) -> Bool {
+        (request.method == .get || request.method == .head) && Target(request.path) != nil
+    }
+
+    /// The answer to `request`, or nil when the routed path must answer it.
+    func answer(_ request: HTTPRequest, now: Date = Date()) -> Answer? {
+        guard request.method == .get || request.method == .head, let target = Target(request.path) else { return nil }
+        let identity: Identity?
+        if let authorization = request.headerFields[.authorization] {
+            guard let token = BearerAuthMiddleware.bearerToken(in: authorization),
+                let verified = self.tokens.recentlyVerifiedIdentity(token, now: now)
+            else { return nil }
+            identity = verified
+        } else {
+            identity = nil
+        }
+        guard let track = self.listening.trackRows.cachedTrack(id: target.trackID),
+            TrackAccessPolicy.decisionWithoutLookups(
+                track: track,
+                identity: identity,
+                shareToken: nil,
+                purpose: .listen
+            )
+                == .allow
+        else { return nil }
+        let answer: Answer?
+        switch target.resource {
+        case .stream:
+            answer = self.stream(request, track: track, identity: identity)
+        case .segment(let rendition, let segment):
+            answer = self.segment(request, track: track, identity: identity, rendition: rendition, segment: segment)
+        }
+        if answer != nil { self.answered.value.add(1, ordering: .relaxed) }
+        return answer
+    }
+
+    func stream(_ request: HTTPRequest, track: Track, identity: Identity?) -> Answer? {
+        guard let original = TrackAccessPolicy.rightWithoutLookups(track: track, identity: identity),
+            let (key, contentType, entityTag) = TracksController.streamObject(track, original: original)
+        else { return nil }
+        var headers = self.listening.streamHeaders()
+        if let redirect = self.redirect(request, key: key, headers: headers, route: Self.streamRoute) {
+            return redirect
+        }
+        headers[.cacheControl] = TracksController.streamCacheControl(track, original: original)
+        return self.object(request, key: key, entityTag: entityTag, contentType: contentType, headers: headers)
+            .map { Answer(status: $0.status, headers: $0.headers, body: $0.body, route: Self.streamRoute) }
+    }
+
+    func segment(
+        _ request: HTTPRequest,
+        track: Track,
+        identity: Identity?,
+        rendition: String,
+        segment: String
+    )
+        -> Answer?
+    {
+        guard let prefix = try? self.listening.hlsPrefix(of: track) else { return nil }
+        if TrackAccessPolicy.isHiFi(rendition: rendition) {
+            guard TrackAccessPolicy.rightWithoutLookups(track: track, identity: identity) == true else { return nil }
+        }
+        let key = prefix + rendition + "/" + segment
+        var headers = self.listening.corsHeaders()
+        if let redirect = self.redirect(request, key: key, headers: headers, route: Self.segmentRoute) {
+            return redirect
+        }
+        headers[.cacheControl] = TracksController.segmentCacheControl(track, rendition: rendition)
+        return self.object(
+            request,
+            key: key,
+            entityTag: nil,
+            contentType: TracksController.segmentContentType(key),
+            headers: headers
+        ).map { Answer(status: $0.status, headers: $0.headers, body: $0.body, route: Self.segmentRoute) }
+    }
+
+    /// The routed path's 302 to a presigned URL of `key`, when the store serves it itself.
+    func redirect(_ request: HTTPRequest, key: String, headers: HTTPFields, route: String) -> Answer? {
+        guard (try? self.listening.redirects(key)) == true,
+            let headers = try? self.listening.redirectHeaders(
+                headers,
+                method: request.method,
+                key: key,
+                lifetime: self.listening.streamURLTTL,
+                shareExpires: nil,
+                disposition: nil
+            )
+        else { return nil }
+        return Answer(status: .found, headers: headers, body: nil, route: route)
+    }
+
+    /// What ``ObjectResponder`` answers for `key`, when it is a 200, a single-range 206 or a 304
+    /// whose body the store read at once; nil otherwise.
+    func object(
+        _ request: HTTPRequest,
+        key: String,
+        entityTag: String?,
+        contentType: String,
+        headers: HTTPFields
+    ) -> (status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer?)? {
+        guard let files = self.files else { return nil }
+        let ask = ObjectResponder.Ask(method: request.method, headers: request.headerFields)
+        let read: ImmediateRead?
+        do {
+            read = try files.readNow(key: key) { info in
+                ask.bodyRange(size: info.size, entityTag: entityTag ?? info.etag, lastModified: info.lastModified)
+            }
+        } catch {
+            // Too long for one read, or an I/O error: the routed path streams it or reports it.
+            return nil
+        }
+        guard let read else { return nil }
+        let size = UInt64(max(read.info.size, 0))
+        let tag = EntityTag(opaqueTag: entityTag ?? read.info.etag)
+        let modified = HTTPDate(lastModified: read.info.lastModified)
+        let headers = ObjectResponder.validatorHeaders(headers, tag: tag, modified: modified)
+        let body = ask.isHead ? nil : read.body?.bytes
+        switch ask.answer(size: size, tag: tag, modified: modified) {
+        case .notModified:
+            return (.notModified, headers, nil)
+        case .whole:
+            guard ask.isHead || size == 0 || body != nil else { return nil }
+            return (.ok, ObjectResponder.wholeHeaders(headers, size: read.info.size, contentType: contentType), body)
+        case .partial(let range):
+            guard ask.isHead || body != nil else { return nil }
+            return (
+                .partialContent,
+                ObjectResponder.partialHeaders(headers, range: range, size: size, contentType: contentType),
+                body
+            )
+        case .preconditionFailed, .multipart, .unsatisfiable:
+            return nil
+        }
+    }
+}
+
+extension ImmediateStreamResponder {
+    /// A request path the fast path may answer, exactly as the router spells it.
+    struct Target {
+        enum Resource {
+            case stream
+            case segment(rendition: String, segment: String)
+        }
+
+        var trackID: UUID
+        var resource: Resource
+
+        /// Nil for every other path, and for one with a query or percent-encoding (the routed
+        /// path decodes and checks those).
+        init?(_ path: String?) {
+            guard let path, path.hasPrefix(ImmediateStreamResponder.tracksPrefix),
+                !path.utf8.contains(UInt8(ascii: "?")), !path.utf8.contains(UInt8(ascii: "%"))
+            else { return nil }
+            let parts = path.dropFirst(ImmediateStreamResponder.tracksPrefix.utf8.count)
+                .split(separator: "/", omittingEmptySubsequences: false)
+            guard let id = parts.first.flatMap({ UUID(uuidString: String($0)) }) else { return nil }
+            self.trackID = id
+            if parts.count == 2, parts[1] == "stream" {
+                self.resource = .stream
+            } else if parts.count == 4, parts[1] == "hls", parts[3] != "index.m3u8",
+                TracksController.isHLSName(parts[2]), TracksController.isHLSName(parts[3])
+            {
+                self.resource = .segment(rendition: String(parts[2]), segment: String(parts[3]))
+            } else {
+                return nil
+            }
+        }
+    }
+}
+
+/// How many requests an ``ImmediateStreamResponder`` answered (tests check that it did).
+final class ImmediateAnswerCount: Sendable {
+    let value = Atomic<Int>(0)
+}
