@@ -40,6 +40,10 @@ public struct IngestConfiguration: Sendable {
     public var prefixIdleTimeout: TimeInterval = 10 * 60
     /// How often a waiting prefix assembly looks for chunks on disk that another node received.
     public var prefixPollInterval: Duration = .milliseconds(500)
+    /// The longest a chunk's receipt waits for this process's prefix assembly to have sent the
+    /// chunks before the previous one (the receiving is paced to the store; a slow store slows
+    /// it down by at most this per chunk, then the chunk is acknowledged anyway).
+    public var prefixPacingTimeout: Duration = .seconds(10)
 
     /// - Parameters:
     ///   - dataDirectory: `VEZA_DATA_DIR`; the spool goes in its `spool` folder.

@@ -63,6 +63,14 @@ struct PrefixAssembly: Sendable, Equatable {
         case none
     }
 
+    /// How far the store's upload can be fed when the contiguous prefix on disk is `bytes` long:
+    /// whole parts, or everything once the file is all there (any bytes on the local store).
+    func reach(withPrefix bytes: Int64) -> Int64 {
+        let available = min(bytes, self.declaredSize)
+        guard let partSize = self.partSize, available < self.declaredSize else { return available }
+        return available / partSize * partSize
+    }
+
     mutating func apply(_ event: Event) -> Action {
         switch (self.state, event) {
         case (.waiting, .prefixGrew(let bytes)):

@@ -73,7 +73,16 @@ extension UploadService {
                 throw error
             }
         }
-        self.prefixes.landed(uploadID)
+        if let wake = self.prefixes.landed(uploadID) {
+            // The receipt of chunk k waits for the driver to have sent chunks 0 ..< k-1, so that
+            // the prefix keeps up with the chunks and `complete` has little left to send.
+            await self.prefixes.paced(
+                uploadID,
+                until: Int64(index - 1) * session.chunkSize,
+                wake: wake,
+                timeout: self.configuration.prefixPacingTimeout
+            )
+        }
         self.logger.debug(
             "upload chunk stored",
             metadata: ["upload.id": "\(uploadID.uuidString.lowercased())", "upload.chunk": "\(index)"]

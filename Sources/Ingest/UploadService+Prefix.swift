@@ -70,7 +70,6 @@ extension UploadService {
             var contiguousBytes: Int64 = 0
             var renewedAt = Date()
             var progressedAt = Date()
-            var seenWakes = -1
             do {
                 while true {
                     if self.prefixes.takeRequested(uploadID) {
@@ -96,6 +95,8 @@ extension UploadService {
                             sink: handed
                         )
                     }
+                    // Read before looking, so a chunk landing after the look wakes the wait below.
+                    let wakesBeforeScan = self.prefixes.wakes(uploadID)
                     while contiguousChunks < session.totalChunks,
                         self.spool.size(uploadID: uploadID, index: contiguousChunks)
                             == session.expectedLength(ofChunk: contiguousChunks)
@@ -104,6 +105,11 @@ extension UploadService {
                         contiguousChunks += 1
                         progressedAt = Date()
                     }
+                    self.prefixes.scanned(
+                        uploadID,
+                        wakes: wakesBeforeScan,
+                        reach: machine.reach(withPrefix: contiguousBytes)
+                    )
                     switch machine.apply(.prefixGrew(to: contiguousBytes)) {
                     case .start:
                         guard let format = try self.sniffSpooled(session) else {
@@ -113,6 +119,7 @@ extension UploadService {
                                 _ = machine.apply(.stop)
                                 return nil
                             }
+                            try await self.waitForWake(uploadID, seen: wakesBeforeScan)
                             continue
                         }
                         let trackID = UUID()
@@ -188,7 +195,7 @@ extension UploadService {
                         {
                             throw CancellationError()
                         }
-                        seenWakes = try await self.waitForWake(uploadID, seen: seenWakes)
+                        try await self.waitForWake(uploadID, seen: wakesBeforeScan)
                     case .handOver, .abandon, .none:
                         return nil
                     }
@@ -216,13 +223,9 @@ extension UploadService {
 
     /// Sleeps until a chunk lands or `complete` asks (the wake count changes), or for
     /// ``IngestConfiguration/prefixPollInterval`` (chunks written by other nodes are seen on disk).
-    private func waitForWake(_ uploadID: UUID, seen: Int) async throws -> Int {
-        let deadline = ContinuousClock.now + self.configuration.prefixPollInterval
-        while true {
-            let wakes = self.prefixes.wakes(uploadID)
-            if wakes != seen || ContinuousClock.now >= deadline || Task.isShuttingDownGracefully { return wakes }
-            try await Task.sleep(for: .milliseconds(20))
-        }
+    private func waitForWake(_ uploadID: UUID, seen: Int) async throws {
+        await self.prefixes.waitForWake(uploadID, seen: seen, timeout: self.configuration.prefixPollInterval)
+        try Task.checkCancellation()
     }
 
     /// The object key and content type of the track an upload of `format` becomes.

@@ -75,6 +75,25 @@ struct AssembleWhileReceivingTests {
     }
 
     @Test(
+        "in order, receipts keep pace with the store: the last one comes when all but two chunks are sent",
+        arguments: DatabaseEngine.allCases.flatMap { e in StoreKind.allCases.map { (e, $0) } }
+    )
+    func paced(engine: DatabaseEngine, kind: StoreKind) async throws {
+        try await IngestHarness.with(engine, kind) { harness in
+            let owner = UUID()
+            let data = wavFile(size: IngestHarness.fileSize(kind), seed: 6)
+            let session = try await harness.create(owner: owner, data)
+            try await Self.withPrefixService(harness.service) {
+                try await harness.sendAll(session, data)
+                // No waiting here: the receipts waited for the driver.
+                #expect(harness.service.prefixes.fed(session.id) >= Int64(session.totalChunks - 2) * session.chunkSize)
+                let track = try await harness.service.complete(uploadID: session.id, ownerID: owner).track
+                #expect(track.sha256 == sha256Hex(data))
+            }
+        }
+    }
+
+    @Test(
         "a wrong digest leaves nothing in the store and the upload resumable",
         arguments: DatabaseEngine.allCases.flatMap { e in StoreKind.allCases.map { (e, $0) } }
     )

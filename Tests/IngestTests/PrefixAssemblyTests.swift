@@ -36,4 +36,17 @@ struct PrefixAssemblyTests {
         #expect(racing.apply(.take) == .none)
         #expect(racing.apply(.started) == .abandon)
     }
+
+    @Test("reach: what a prefix lets the driver send (whole parts on S3, the rest only when all is there)")
+    func reach() {
+        let s3 = PrefixAssembly(declaredSize: 25, partSize: 10)
+        #expect(s3.reach(withPrefix: 0) == 0)
+        #expect(s3.reach(withPrefix: 9) == 0)
+        #expect(s3.reach(withPrefix: 21) == 20)
+        #expect(s3.reach(withPrefix: 25) == 25)
+        #expect(s3.reach(withPrefix: 30) == 25)
+        let local = PrefixAssembly(declaredSize: 25, partSize: nil)
+        #expect(local.reach(withPrefix: 7) == 7)
+        #expect(local.reach(withPrefix: 30) == 25)
+    }
 }
