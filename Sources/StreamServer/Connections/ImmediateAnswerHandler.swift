@@ -95,7 +95,15 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
             promise: nil
         )
         if let body = answer.body { context.write(self.wrapOutboundOut(.body(body)), promise: nil) }
-        context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        if Self.asksToClose(request) {
+            // What the application's connection loop does after such a request (and what RFC 9112
+            // §9.6 asks): close once the answer is written, not before.
+            let written = context.eventLoop.makePromise(of: Void.self)
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        } else {
+            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+        }
         RequestMetrics.record(
             route: answer.route,
             method: request.method,
@@ -112,6 +120,13 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
                     "http.status": "\(answer.status.code)",
                 ]
             )
+        }
+    }
+
+    /// Whether the request's `Connection` field has the `close` option (case-insensitive).
+    static func asksToClose(_ request: HTTPRequest) -> Bool {
+        request.headerFields[values: .connection].contains { value in
+            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
         }
     }
 
