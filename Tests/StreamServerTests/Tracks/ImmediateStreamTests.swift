@@ -251,14 +251,14 @@ struct ImmediateStreamTests {
                     )
                     let started = ContinuousClock.now
                     let (bytes, closed) = await connection.readAll()
+                    let fast = components.immediateAnswers.value.load(ordering: .relaxed) == before + 1
+                    // Routed, Hummingbird closes only on a lower-case `close`: judge fast answers only.
+                    guard fast || attempt == 4 else { continue }
+                    #expect(fast, "\(option): answered by the fast path")
                     #expect(closed && ContinuousClock.now - started < .seconds(4), "\(option): closed at once")
                     let responses = Self.responses(in: bytes)
                     #expect(responses.count == 1 && responses.first?.body == Self.stream, "\(option): the whole body")
-                    let fast = components.immediateAnswers.value.load(ordering: .relaxed) == before + 1
-                    if fast || attempt == 4 {
-                        #expect(fast, "\(option): answered by the fast path")
-                        break
-                    }
+                    break
                 }
             }
         }
