@@ -25,8 +25,8 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     let responder: ImmediateStreamResponder
     let serverName: String
     let logger: Logger
-    /// A request head held until its end shows it has no body.
-    private var held: HTTPRequest?
+    /// A request head, and what it asks for, held until its end shows it has no body.
+    private var held: (request: HTTPRequest, target: ImmediateStreamResponder.Target)?
     /// Requests passed on whose answer has not been written to its end yet.
     private var owedByApplication = 0
     private var date = (second: Int64.min, value: "")
@@ -40,8 +40,10 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch self.unwrapInboundIn(data) {
         case .head(let request):
-            if self.owedByApplication == 0, context.channel.isWritable, self.responder.mayAnswer(request) {
-                self.held = request
+            if self.owedByApplication == 0, context.channel.isWritable,
+                let target = self.responder.target(of: request)
+            {
+                self.held = (request, target)
                 return
             }
             self.owedByApplication += 1
@@ -49,16 +51,16 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
             // A body: not for the fast path; the application gets the request as it came.
             self.passOnHeld(context)
         case .end:
-            if let request = self.held {
-                self.held = nil
+            if let (request, target) = self.held {
                 let started = DispatchTime.now().uptimeNanoseconds
-                if let answer = self.responder.answer(request) {
+                if let answer = self.responder.answer(request, target: target) {
+                    self.held = nil
                     self.write(answer, for: request, started: started, context: context)
                     return
                 }
-                self.owedByApplication += 1
-                context.fireChannelRead(self.wrapInboundOut(.head(request)))
             }
+            // No answer here: the application gets the head it did not see yet, then the end.
+            self.passOnHeld(context)
         }
         context.fireChannelRead(data)
     }
@@ -69,7 +71,7 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 
     private func passOnHeld(_ context: ChannelHandlerContext) {
-        guard let request = self.held else { return }
+        guard let (request, _) = self.held else { return }
         self.held = nil
         self.owedByApplication += 1
         context.fireChannelRead(self.wrapInboundOut(.head(request)))

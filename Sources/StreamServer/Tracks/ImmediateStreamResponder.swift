@@ -49,15 +49,16 @@ struct ImmediateStreamResponder: Sendable {
         self.answered = answered
     }
 
-    /// Whether `request` is one the fast path may answer (a cheap look at its method and path,
-    /// before its end has arrived).
-    func mayAnswer(_ request: HTTPRequest) -> Bool {
-        (request.method == .get || request.method == .head) && Target(request.path) != nil
+    /// What `request` asks for, if it is one the fast path may answer (a cheap look at its method
+    /// and path, before its end has arrived); nil otherwise.
+    func target(of request: HTTPRequest) -> Target? {
+        guard request.method == .get || request.method == .head else { return nil }
+        return Target(request.path)
     }
 
-    /// The answer to `request`, or nil when the routed path must answer it.
-    func answer(_ request: HTTPRequest, now: Date = Date()) -> Answer? {
-        guard request.method == .get || request.method == .head, let target = Target(request.path) else { return nil }
+    /// The answer to `request` for `target` (its ``target(of:)``), or nil when the routed path
+    /// must answer it.
+    func answer(_ request: HTTPRequest, target: Target, now: Date = Date()) -> Answer? {
         let identity: Identity?
         if let authorization = request.headerFields[.authorization] {
             guard let token = BearerAuthMiddleware.bearerToken(in: authorization),
@@ -96,8 +97,14 @@ struct ImmediateStreamResponder: Sendable {
             return redirect
         }
         headers[.cacheControl] = TracksController.streamCacheControl(track, original: original)
-        return self.object(request, key: key, entityTag: entityTag, contentType: contentType, headers: headers)
-            .map { Answer(status: $0.status, headers: $0.headers, body: $0.body, route: Self.streamRoute) }
+        return self.object(
+            request,
+            key: key,
+            entityTag: entityTag,
+            contentType: contentType,
+            headers: headers,
+            route: Self.streamRoute
+        )
     }
 
     func segment(
@@ -124,8 +131,9 @@ struct ImmediateStreamResponder: Sendable {
             key: key,
             entityTag: nil,
             contentType: TracksController.segmentContentType(key),
-            headers: headers
-        ).map { Answer(status: $0.status, headers: $0.headers, body: $0.body, route: Self.segmentRoute) }
+            headers: headers,
+            route: Self.segmentRoute
+        )
     }
 
     /// The routed path's 302 to a presigned URL of `key`, when the store serves it itself.
@@ -150,8 +158,9 @@ struct ImmediateStreamResponder: Sendable {
         key: String,
         entityTag: String?,
         contentType: String,
-        headers: HTTPFields
-    ) -> (status: HTTPResponse.Status, headers: HTTPFields, body: ByteBuffer?)? {
+        headers: HTTPFields,
+        route: String
+    ) -> Answer? {
         guard let files = self.files else { return nil }
         let ask = ObjectResponder.Ask(method: request.method, headers: request.headerFields)
         let read: ImmediateRead?
@@ -171,17 +180,15 @@ struct ImmediateStreamResponder: Sendable {
         let body = ask.isHead ? nil : read.body?.bytes
         switch ask.answer(size: size, tag: tag, modified: modified) {
         case .notModified:
-            return (.notModified, headers, nil)
+            return Answer(status: .notModified, headers: headers, body: nil, route: route)
         case .whole:
             guard ask.isHead || size == 0 || body != nil else { return nil }
-            return (.ok, ObjectResponder.wholeHeaders(headers, size: read.info.size, contentType: contentType), body)
+            let headers = ObjectResponder.wholeHeaders(headers, size: read.info.size, contentType: contentType)
+            return Answer(status: .ok, headers: headers, body: body, route: route)
         case .partial(let range):
             guard ask.isHead || body != nil else { return nil }
-            return (
-                .partialContent,
-                ObjectResponder.partialHeaders(headers, range: range, size: size, contentType: contentType),
-                body
-            )
+            let headers = ObjectResponder.partialHeaders(headers, range: range, size: size, contentType: contentType)
+            return Answer(status: .partialContent, headers: headers, body: body, route: route)
         case .preconditionFailed, .multipart, .unsatisfiable:
             return nil
         }
