@@ -11,16 +11,6 @@ import Testing
 /// the tus offset unchanged, on the create, chunk and tus routes.
 @Suite("Connections: badly framed bodies")
 struct MalformedBodyTests {
-    struct Backends: CustomTestStringConvertible, Sendable {
-        let database: DatabaseEngine
-        let store: StoreBackend
-        var testDescription: String { "\(self.database)+\(self.store)" }
-    }
-
-    static let backends = DatabaseEngine.allCases.flatMap { db in
-        StoreBackend.allCases.map { Backends(database: db, store: $0) }
-    }
-
     /// A framing fault: the headers it needs, the bytes after the head, whether we then half-close.
     struct Framing: Sendable {
         let name: String
@@ -56,8 +46,8 @@ struct MalformedBodyTests {
         ),
     ]
 
-    @Test("each framing fault on each route: 400 malformed_body, nothing stored", arguments: Self.backends)
-    func framingFaults(backends: Backends) async throws {
+    @Test("each framing fault on each route: 400 malformed_body, nothing stored", arguments: StoreBackends.all)
+    func framingFaults(backends: StoreBackends) async throws {
         try await TestApp.with(backends.database, store: backends.store, live: true) { _, client in
             let port = try #require(client.port)
             let bearer = try await ConnectionGuardTests.bearer()

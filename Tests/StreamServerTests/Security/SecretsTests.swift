@@ -15,16 +15,6 @@ import VezaAPI
 /// handed out under, `/health/deep` tells the public status only, and share links can be made.
 @Suite("Secrets and tokens")
 struct SecretsTests {
-    struct Backends: CustomTestStringConvertible, Sendable {
-        let database: DatabaseEngine
-        let store: StoreBackend
-        var testDescription: String { "\(self.database)+\(self.store)" }
-    }
-
-    static let backends = DatabaseEngine.allCases.flatMap { db in
-        StoreBackend.allCases.map { Backends(database: db, store: $0) }
-    }
-
     @Test(
         "the request log redacts share, X-Amz-Signature, X-Amz-Credential and token",
         arguments: DatabaseEngine.allCases
@@ -106,8 +96,8 @@ struct SecretsTests {
         #expect(check.runs == 2)
     }
 
-    @Test("presigned URLs handed out under a share token expire no later than it", arguments: Self.backends)
-    func presignedURLsCappedByShare(backends: Backends) async throws {
+    @Test("presigned URLs handed out under a share token expire no later than it", arguments: StoreBackends.all)
+    func presignedURLsCappedByShare(backends: StoreBackends) async throws {
         try await TestApp.with(backends.database, store: backends.store) { components, client in
             let track = try await storeTrack(components, bytes: Array(repeating: 7, count: 64), visibility: .private)
             let prefix = try #require(track.hlsPrefix)

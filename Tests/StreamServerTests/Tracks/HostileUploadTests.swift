@@ -19,16 +19,6 @@ import Transcode
 /// another user's file reaches any output.
 @Suite("Hostile uploads")
 struct HostileUploadTests {
-    struct Backends: CustomTestStringConvertible, Sendable {
-        let database: DatabaseEngine
-        let store: StoreBackend
-        var testDescription: String { "\(self.database)+\(self.store)" }
-    }
-
-    static let backends = DatabaseEngine.allCases.flatMap { db in
-        StoreBackend.allCases.map { Backends(database: db, store: $0) }
-    }
-
     static var fixtures: URL {
         URL(fileURLWithPath: #filePath).resolvingSymlinksInPath().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -93,8 +83,8 @@ struct HostileUploadTests {
         return outcome
     }
 
-    @Test("refused at complete or failed with a reason; no connection, no leak", arguments: Self.backends)
-    func corpus(backends: Backends) async throws {
+    @Test("refused at complete or failed with a reason; no connection, no leak", arguments: StoreBackends.all)
+    func corpus(backends: StoreBackends) async throws {
         let listener = try LoopbackListener()
         defer { listener.stop() }
         try await TestApp.with(backends.database, store: backends.store) { components, client in

@@ -320,14 +320,3 @@ struct ImmediateStreamTests {
         return responses
     }
 }
-
-/// A database and a store, for tests that run on every pair.
-struct StoreBackends: CustomTestStringConvertible, Sendable {
-    let database: DatabaseEngine
-    let store: StoreBackend
-    var testDescription: String { "\(self.database)+\(self.store)" }
-
-    static let all = DatabaseEngine.allCases.flatMap { db in
-        StoreBackend.allCases.map { StoreBackends(database: db, store: $0) }
-    }
-}

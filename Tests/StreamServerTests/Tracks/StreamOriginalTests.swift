@@ -22,21 +22,11 @@ struct OneLicence: TrackEntitlements {
 /// everyone else gets `stream.m4a`, with the same ranges, validators and redirects.
 @Suite("Stream: the original or stream.m4a")
 struct StreamOriginalTests {
-    struct Backends: CustomTestStringConvertible, Sendable {
-        let database: DatabaseEngine
-        let store: StoreBackend
-        var testDescription: String { "\(self.database)+\(self.store)" }
-    }
-
-    static let backends = DatabaseEngine.allCases.flatMap { db in
-        StoreBackend.allCases.map { Backends(database: db, store: $0) }
-    }
-
     static let original: [UInt8] = (0..<200).map { UInt8($0) }
     static let stream: [UInt8] = (0..<120).map { UInt8(255 - $0) }
 
-    @Test("the access table, GET and HEAD, ranges and validators", arguments: Self.backends)
-    func accessTable(backends: Backends) async throws {
+    @Test("the access table, GET and HEAD, ranges and validators", arguments: StoreBackends.all)
+    func accessTable(backends: StoreBackends) async throws {
         try await TestApp.with(backends.database, store: backends.store) { components, _ in
             let owner = Identity(userID: UUID(), role: .user)
             let licensee = Identity(userID: UUID(), role: .user)
@@ -114,7 +104,7 @@ struct StreamOriginalTests {
         method: HTTPRequest.Method,
         headers: HTTPFields,
         who: String,
-        backends: Backends,
+        backends: StoreBackends,
         expected: [UInt8],
         key: String,
         original: Bool,
