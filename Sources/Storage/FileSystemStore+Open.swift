@@ -72,7 +72,7 @@ extension FileSystemStore {
     }
 
     /// Opens a regular file with its metadata, blocking; nil when there is none at `path`.
-    static func openStoredFileBlocking(_ path: String) throws -> StoredFile? {
+    static func openStoredFileBlocking(_ path: String, readsContentType: Bool = true) throws -> StoredFile? {
         let file: OpenFile
         do {
             file = try Posix.open(path, flags: O_RDONLY)
@@ -98,7 +98,7 @@ extension FileSystemStore {
             size: Int64(info.st_size),
             lastModified: modified,
             etag: etag,
-            contentType: Self.attribute(file, Self.contentTypeAttribute)
+            contentType: readsContentType ? Self.attribute(file, Self.contentTypeAttribute) : nil
         )
     }
 

@@ -5,7 +5,8 @@ import NIOCore
 /// does with its files, where a thread-pool hop costs more than the read itself.
 public protocol ImmediateReads: Sendable {
     /// Opens `key`, reads the range `bodyRange` picks from the object's metadata (nil: no body),
-    /// and closes it, blocking the calling thread. Nil when there is no such object.
+    /// and closes it, blocking the calling thread. Nil when there is no such object. The metadata
+    /// may leave out the content type (the caller knows it).
     ///
     /// - Throws: ``StorageError`` for a key the store refuses or an I/O failure;
     ///   ``ImmediateReadTooLarge`` when `bodyRange` asks more than ``OpenedObject/singleReadLimit``.

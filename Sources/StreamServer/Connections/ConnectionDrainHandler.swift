@@ -83,7 +83,10 @@ final class ConnectionDrainHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
         switch awaiting {
         case .yes:
+            // Also ends the clock of a head answered before the decoder (ImmediateAnswerHandler).
             self.awaitingHead = true
+            self.headerTimer?.cancel()
+            self.headerTimer = nil
         case .no:
             self.awaitingHead = false
             self.headerTimer?.cancel()

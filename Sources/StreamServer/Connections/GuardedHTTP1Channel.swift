@@ -43,6 +43,10 @@ struct GuardedHTTP1Channel: ServerChildChannel {
     func setup(channel: any Channel, logger: Logger) -> EventLoopFuture<Value> {
         let timeouts = self.timeouts
         return channel.eventLoop.makeCompletedFuture {
+            // NIO's default high mark (64 KiB) is below one 64 KiB range with its head: every such
+            // answer would make the channel unwritable and writable again, two events through the
+            // whole pipeline. These marks still bound what one connection buffers.
+            try channel.syncOptions?.setOption(ChannelOptions.writeBufferWaterMark, value: Self.writeBufferWaterMark)
             try channel.pipeline.syncOperations.addHandler(
                 ConnectionDrainHandler(headerTimeout: TimeAmount(timeouts.header)),
                 position: .first
@@ -68,6 +72,8 @@ struct GuardedHTTP1Channel: ServerChildChannel {
             return value
         }
     }
+
+    static let writeBufferWaterMark = ChannelOptions.Types.WriteBufferWaterMark(low: 128 * 1024, high: 256 * 1024)
 
     func handle(value: Value, logger: Logger) async {
         await self.base.handle(value: value, logger: logger)
@@ -95,8 +101,9 @@ extension TimeAmount {
     }
 }
 
-/// Told by ``RequestHeadGuard`` to ``ConnectionDrainHandler`` (an outbound user event, which
-/// travels toward the socket): whether the connection now waits for the next request's head.
+/// Told by ``RequestHeadGuard`` (and by ``ImmediateAnswerHandler`` for a head it answered) to
+/// ``ConnectionDrainHandler`` (an outbound user event, which travels toward the socket): whether
+/// the connection now waits for the next request's head.
 enum AwaitingRequestHead: Sendable {
     case yes
     case no

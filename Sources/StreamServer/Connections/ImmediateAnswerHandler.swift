@@ -171,7 +171,6 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     ) {
         // The head is read: ConnectionDrainHandler stops its header clock, and starts it again
         // with the next head's first bytes.
-        context.triggerUserOutboundEvent(AwaitingRequestHead.no, promise: nil)
         context.triggerUserOutboundEvent(AwaitingRequestHead.yes, promise: nil)
 
         let requestID = RequestID().description
