@@ -16,28 +16,25 @@ import NIOHTTP1
 ///   target naming that host, and framing errors before a request is handed on are answered with
 ///   a JSON 400 and the connection closed.
 ///
-/// `HTTP_IDLE_TIMEOUT` is Hummingbird's own idle timeout between requests.
-///
-/// With an ``ImmediateStreamResponder`` (the local store), ``ImmediateAnswerHandler`` answers the
-/// range and segment requests it can right behind Hummingbird's connection-state handler.
+/// ``ImmediateAnswerHandler`` (right after the drain handler, on raw bytes) answers the range,
+/// segment and redirect requests it can before the decoder; since Hummingbird's connection-state
+/// handler does not see those, it keeps `HTTP_IDLE_TIMEOUT` for the connection (Hummingbird's own
+/// idle timeout is off).
 struct GuardedHTTP1Channel: ServerChildChannel {
     typealias Value = HTTP1Channel.Value
 
     let base: HTTP1Channel
     let timeouts: AppConfiguration.ConnectionTimeouts
-    let immediate: ImmediateStreamResponder?
+    let immediate: ImmediateStreamResponder
     let serverName: String
 
     init(
         responder: @escaping HTTPChannelHandler.Responder,
         timeouts: AppConfiguration.ConnectionTimeouts,
-        immediate: ImmediateStreamResponder?,
+        immediate: ImmediateStreamResponder,
         serverName: String
     ) {
-        self.base = HTTP1Channel(
-            responder: responder,
-            configuration: .init(idleTimeout: TimeAmount(timeouts.idle))
-        )
+        self.base = HTTP1Channel(responder: responder, configuration: .init(idleTimeout: nil))
         self.timeouts = timeouts
         self.immediate = immediate
         self.serverName = serverName
@@ -57,13 +54,17 @@ struct GuardedHTTP1Channel: ServerChildChannel {
                 type: ByteToMessageHandler<HTTPRequestDecoder>.self
             )
             try channel.pipeline.syncOperations.addHandler(RequestHeadGuard(), position: .after(decoder))
-            if let immediate = self.immediate {
-                let state = try channel.pipeline.syncOperations.handler(type: HTTPConnectionStateHandler.self)
-                try channel.pipeline.syncOperations.addHandler(
-                    ImmediateAnswerHandler(responder: immediate, serverName: self.serverName, logger: logger),
-                    position: .after(state)
-                )
-            }
+            let drain = try channel.pipeline.syncOperations.handler(type: ConnectionDrainHandler.self)
+            try channel.pipeline.syncOperations.addHandler(
+                ImmediateAnswerHandler(
+                    responder: self.immediate,
+                    serverName: self.serverName,
+                    idleTimeout: TimeAmount(timeouts.idle),
+                    headerTimeout: TimeAmount(timeouts.header),
+                    logger: logger
+                ),
+                position: .after(drain)
+            )
             return value
         }
     }
@@ -78,7 +79,7 @@ extension HTTPServerBuilder {
     /// the stream fast path.
     static func guardedHTTP1(
         timeouts: AppConfiguration.ConnectionTimeouts,
-        immediate: ImmediateStreamResponder?,
+        immediate: ImmediateStreamResponder,
         serverName: String
     ) -> HTTPServerBuilder {
         HTTPServerBuilder { responder in

@@ -1,80 +1,166 @@
-import CoreMetrics
 import Foundation
 import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
-import NIOHTTPTypes
-import Synchronization
 
-/// Puts ``ImmediateStreamResponder`` in front of the application on one connection: sits between
-/// Hummingbird's `HTTPConnectionStateHandler` (which so sees every request and answer, and keeps
-/// its idle timeout, keep-alive and graceful-shutdown rules) and the channel the application reads.
+/// Puts ``ImmediateStreamResponder`` in front of the application on one connection, on its bytes:
+/// it sits right after ``ConnectionDrainHandler``, ahead of the HTTP/1.1 decoder, so an answer it
+/// gives costs no decoding, no HTTP-types conversion and no pass through the handlers behind it.
 ///
-/// A request without a body, arriving while the application owes no answer on this connection
-/// (HTTP/1.1 answers go out in request order), is offered to the responder when its end arrives;
-/// if it answers, the answer is written here, with the headers the application's middleware
-/// would add (`Date`, `Server`, `X-Request-ID`), its request metrics and log line. Everything else
-/// is passed on untouched.
+/// Each request head is read with ``RawRequestHead``. A plain head that arrives while the
+/// application owes no answer on this connection (HTTP/1.1 answers go out in request order) and
+/// the channel is writable is offered to the responder; its answer is written here, with the
+/// headers the application's middleware would add (`Date`, `Server`, `X-Request-ID`), its request
+/// metrics and log line. A plain head it does not answer goes to the decoder as it came, and the
+/// next head is read here again. Anything else gives the decoder the rest of the connection.
+///
+/// The decoder and Hummingbird's connection-state handler never see the requests answered here, so
+/// this handler keeps the connection's timeouts itself: the idle timeout (`HTTP_IDLE_TIMEOUT`, for
+/// every request, wherever answered), the header timeout for a head it holds after an answer
+/// (``ConnectionDrainHandler`` times the others), and it holds graceful shutdown's quiesce and the
+/// client's half-close until its own answers are written.
 final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandler {
-    typealias InboundIn = HTTPRequestPart
-    typealias InboundOut = HTTPRequestPart
-    typealias OutboundIn = HTTPResponsePart
-    typealias OutboundOut = HTTPResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias InboundOut = ByteBuffer
+    typealias OutboundIn = IOData
+    typealias OutboundOut = IOData
 
     let responder: ImmediateStreamResponder
     let serverName: String
     let logger: Logger
-    /// A request head, and what it asks for, held until its end shows it has no body.
-    private var held: (request: HTTPRequest, target: ImmediateStreamResponder.Target)?
-    /// Requests passed on whose answer has not been written to its end yet.
-    private var owedByApplication = 0
+    let idleTimeout: TimeAmount?
+    let headerTimeout: TimeAmount
+
+    /// The start of a head that is not complete yet, and since when it is held.
+    private var partial: (bytes: ByteBuffer, since: NIODeadline)?
+    /// Set once the decoder reads the rest of the connection.
+    private var decoderReadsAll = false
+    /// Set after answering a request that asked to close: nothing more is read.
+    private var closing = false
+    /// Whether the application owes no answer (as ``RequestHeadGuard`` reports it).
+    private var applicationIdle = true
+    private var answersBeingWritten = 0
+    private var lastActivity = NIODeadline.now()
+    private var timer: Scheduled<Void>?
+    private var quiescing = false
+    /// Inbound events (quiesce, half-close) held until this handler's answers are written.
+    private var heldEvents: [Any] = []
     private var date = (second: Int64.min, value: "")
 
-    init(responder: ImmediateStreamResponder, serverName: String, logger: Logger) {
+    init(
+        responder: ImmediateStreamResponder,
+        serverName: String,
+        idleTimeout: TimeAmount?,
+        headerTimeout: TimeAmount,
+        logger: Logger
+    ) {
         self.responder = responder
         self.serverName = serverName
+        self.idleTimeout = idleTimeout
+        self.headerTimeout = headerTimeout
         self.logger = logger
     }
 
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { self.armTimer(context) }
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        self.timer = nil
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        self.lastActivity = .now()
+        self.armTimer(context)
+        context.fireChannelActive()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        self.timer?.cancel()
+        self.timer = nil
+        context.fireChannelInactive()
+    }
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch self.unwrapInboundIn(data) {
-        case .head(let request):
-            if self.owedByApplication == 0, context.channel.isWritable,
-                let target = self.responder.target(of: request)
-            {
-                self.held = (request, target)
+        let now = NIODeadline.now()
+        self.lastActivity = now
+        if self.closing { return }
+        guard !self.decoderReadsAll else {
+            context.fireChannelRead(data)
+            return
+        }
+        var bytes = self.unwrapInboundIn(data)
+        var since = now
+        if let (heldBytes, heldSince) = self.partial {
+            var held = heldBytes
+            held.writeBuffer(&bytes)
+            (bytes, since) = (held, heldSince)
+            self.partial = nil
+        }
+        self.readHeads(&bytes, since: since, context: context)
+    }
+
+    private func readHeads(_ bytes: inout ByteBuffer, since: NIODeadline, context: ChannelHandlerContext) {
+        while bytes.readableBytes > 0, !self.closing {
+            switch bytes.withUnsafeReadableBytes({ RawRequestHead.read($0) }) {
+            case .incomplete:
+                self.partial = (bytes, since)
+                self.armTimer(context)
                 return
-            }
-            self.owedByApplication += 1
-        case .body:
-            // A body: not for the fast path; the application gets the request as it came.
-            self.passOnHeld(context)
-        case .end:
-            if let (request, target) = self.held {
+            case .other:
+                self.decoderReadsAll = true
+                context.fireChannelRead(self.wrapInboundOut(bytes))
+                return
+            case .plain(let request, let length, let asksToClose):
                 let started = DispatchTime.now().uptimeNanoseconds
-                if let answer = self.responder.answer(request, target: target) {
-                    self.held = nil
+                if self.applicationIdle, !self.quiescing, context.channel.isWritable,
+                    let target = self.responder.target(of: request),
+                    let answer = self.responder.answer(request, target: target)
+                {
+                    bytes.moveReaderIndex(forwardBy: length)
+                    self.closing = asksToClose
                     self.write(answer, for: request, started: started, context: context)
-                    return
+                } else {
+                    // The decoder reads exactly this head as one request without a body.
+                    self.applicationIdle = false
+                    context.fireChannelRead(self.wrapInboundOut(bytes.readSlice(length: length)!))
                 }
             }
-            // No answer here: the application gets the head it did not see yet, then the end.
-            self.passOnHeld(context)
         }
-        context.fireChannelRead(data)
     }
 
-    func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = self.unwrapOutboundIn(data) { self.owedByApplication = max(0, self.owedByApplication - 1) }
-        context.write(data, promise: promise)
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        let held: Bool
+        switch event {
+        case is ChannelShouldQuiesceEvent:
+            self.quiescing = true
+            held = true
+        case let event as ChannelEvent where event == .inputClosed:
+            // What the client sent last goes to the decoder, which reports a head cut short.
+            if let (bytes, _) = self.partial, !self.closing {
+                self.partial = nil
+                self.decoderReadsAll = true
+                context.fireChannelRead(self.wrapInboundOut(bytes))
+            }
+            held = true
+        default:
+            held = false
+        }
+        if held, self.answersBeingWritten > 0 {
+            self.heldEvents.append(event)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
     }
 
-    private func passOnHeld(_ context: ChannelHandlerContext) {
-        guard let (request, _) = self.held else { return }
-        self.held = nil
-        self.owedByApplication += 1
-        context.fireChannelRead(self.wrapInboundOut(.head(request)))
+    func triggerUserOutboundEvent(context: ChannelHandlerContext, event: Any, promise: EventLoopPromise<Void>?) {
+        if let awaiting = event as? AwaitingRequestHead {
+            self.applicationIdle = awaiting == .yes
+            self.lastActivity = .now()
+        }
+        context.triggerUserOutboundEvent(event, promise: promise)
     }
 
     private func write(
@@ -83,6 +169,11 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
         started: UInt64,
         context: ChannelHandlerContext
     ) {
+        // The head is read: ConnectionDrainHandler stops its header clock, and starts it again
+        // with the next head's first bytes.
+        context.triggerUserOutboundEvent(AwaitingRequestHead.no, promise: nil)
+        context.triggerUserOutboundEvent(AwaitingRequestHead.yes, promise: nil)
+
         let requestID = RequestID().description
         var headers = answer.headers
         headers[.requestID] = requestID
@@ -92,20 +183,17 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
             // As Hummingbird frames an empty body (a redirect): not as chunked.
             headers[.contentLength] = "0"
         }
-        context.write(
-            self.wrapOutboundOut(.head(HTTPResponse(status: answer.status, headerFields: headers))),
-            promise: nil
-        )
-        if let body = answer.body { context.write(self.wrapOutboundOut(.body(body)), promise: nil) }
-        if Self.asksToClose(request) {
-            // What the application's connection loop does after such a request (and what RFC 9112
-            // §9.6 asks): close once the answer is written, not before.
-            let written = context.eventLoop.makePromise(of: Void.self)
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: written)
-            written.futureResult.assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+        let head = ResponseHeadBytes.make(answer.status, headers, allocator: context.channel.allocator)
+        let written = context.eventLoop.makePromise(of: Void.self)
+        self.answersBeingWritten += 1
+        if let body = answer.body, body.readableBytes > 0 {
+            context.write(self.wrapOutboundOut(.byteBuffer(head)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(body)), promise: written)
         } else {
-            context.writeAndFlush(self.wrapOutboundOut(.end(nil)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(head)), promise: written)
         }
+        written.futureResult.assumeIsolated().whenComplete { _ in self.answerWritten(context) }
+
         RequestMetrics.record(
             route: answer.route,
             method: request.method,
@@ -125,11 +213,19 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
         }
     }
 
-    /// Whether the request's `Connection` field has the `close` option (case-insensitive).
-    static func asksToClose(_ request: HTTPRequest) -> Bool {
-        request.headerFields[values: .connection].contains { value in
-            value.split(separator: ",").contains { $0.trimmingCharacters(in: .whitespaces).lowercased() == "close" }
+    private func answerWritten(_ context: ChannelHandlerContext) {
+        self.answersBeingWritten -= 1
+        self.lastActivity = .now()
+        guard self.answersBeingWritten == 0 else { return }
+        if self.closing {
+            // What the application's connection loop does after a request asking to close (and
+            // what RFC 9112 §9.6 asks): close once the answer is written, not before.
+            context.close(promise: nil)
+            return
         }
+        let events = self.heldEvents
+        self.heldEvents = []
+        for event in events { context.fireUserInboundEventTriggered(event) }
     }
 
     /// `Date` as IMF-fixdate, formatted once per second.
@@ -140,39 +236,70 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
     }
 }
 
-/// The request metrics Hummingbird's `MetricsMiddleware` records, under the same names and
-/// dimensions, for answers written outside the router. The handles are made once per route,
-/// method and status, as the middleware does: making one costs more than the request.
-enum RequestMetrics {
-    struct Key: Hashable {
-        var route: String
-        var method: HTTPRequest.Method
-        var status: Int
+extension ImmediateAnswerHandler {
+    /// What the connection's timer does when it fires.
+    enum TimerVerdict: Equatable {
+        case close
+        case checkAt(NIODeadline)
+        case none
     }
 
-    static let handles = Mutex<[Key: (CoreMetrics.Counter, CoreMetrics.Timer)]>([:])
-
-    static func record(route: String, method: HTTPRequest.Method, status: HTTPResponse.Status, nanoseconds: UInt64) {
-        let key = Key(route: route, method: method, status: status.code)
-        let (counter, timer) = Self.handles.withLock { handles in
-            if let made = handles[key] { return made }
-            let dimensions = [
-                ("http.route", route),
-                ("http.request.method", method.rawValue),
-                ("http.response.status_code", String(status.code)),
-            ]
-            let made = (
-                Counter(label: "hb.requests", dimensions: dimensions),
-                CoreMetrics.Timer(
-                    label: "http.server.request.duration",
-                    dimensions: dimensions,
-                    preferredDisplayUnit: .seconds
-                )
-            )
-            handles[key] = made
-            return made
+    /// The idle and header timeouts, as one decision: a connection busy with an answer is checked
+    /// again later; a held head that did not complete within the header timeout, or a connection
+    /// with nothing in flight and no bytes for the idle timeout, is closed.
+    func timerVerdict(now: NIODeadline) -> TimerVerdict {
+        if self.answersBeingWritten > 0 || !self.applicationIdle {
+            return .checkAt(now + min(self.idleTimeout ?? self.headerTimeout, self.headerTimeout))
         }
-        counter.increment()
-        timer.recordNanoseconds(Int64(clamping: nanoseconds))
+        let deadline: NIODeadline
+        if let (_, since) = self.partial, !self.decoderReadsAll {
+            deadline = since + self.headerTimeout
+        } else if let idle = self.idleTimeout {
+            deadline = self.lastActivity + idle
+        } else {
+            return .none
+        }
+        return now >= deadline ? .close : .checkAt(deadline)
+    }
+
+    fileprivate func armTimer(_ context: ChannelHandlerContext) {
+        guard self.timer == nil else { return }
+        switch self.timerVerdict(now: .now()) {
+        case .close:
+            context.close(promise: nil)
+        case .checkAt(let deadline):
+            self.timer = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(deadline: deadline) {
+                self.timer = nil
+                self.armTimer(context)
+            }
+        case .none:
+            break
+        }
+    }
+}
+
+/// A response's status line and header block, as HTTP/1.1 bytes.
+enum ResponseHeadBytes {
+    static func make(
+        _ status: HTTPResponse.Status,
+        _ fields: HTTPFields,
+        allocator: ByteBufferAllocator
+    )
+        -> ByteBuffer
+    {
+        var buffer = allocator.buffer(capacity: 512)
+        buffer.writeStaticString("HTTP/1.1 ")
+        buffer.writeString(String(status.code))
+        buffer.writeStaticString(" ")
+        buffer.writeString(status.reasonPhrase)
+        buffer.writeStaticString("\r\n")
+        for field in fields {
+            buffer.writeString(field.name.rawName)
+            buffer.writeStaticString(": ")
+            buffer.writeString(field.value)
+            buffer.writeStaticString("\r\n")
+        }
+        buffer.writeStaticString("\r\n")
+        return buffer
     }
 }

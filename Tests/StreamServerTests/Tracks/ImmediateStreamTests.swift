@@ -264,6 +264,43 @@ struct ImmediateStreamTests {
         }
     }
 
+    /// The decoder and Hummingbird's connection-state handler never see fast answers, so the fast
+    /// path keeps the connection's timeouts: a connection busy with fast answers stays open past
+    /// the idle timeout, one idle after them closes, and a head cut short after a fast answer in
+    /// the same packet closes after the header timeout.
+    @Test("idle and header timeouts hold around fast answers", arguments: DatabaseEngine.allCases)
+    func timeouts(engine: DatabaseEngine) async throws {
+        let environment = ["HTTP_IDLE_TIMEOUT": "1s", "HTTP_HEADER_TIMEOUT": "1s"]
+        try await TestApp.with(engine, live: true, environment: environment) { components, client in
+            let track = try await storeTrack(components, bytes: Self.original, stream: .some(Self.stream))
+            let path = "/api/v1/tracks/\(track.id.uuidString.lowercased())/stream"
+            let port = try #require(client.port)
+            let request = "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nRange: bytes=0-9\r\n\r\n"
+            let before = components.immediateAnswers.value.load(ordering: .relaxed)
+
+            let busy = try RawConnection(port: port)
+            let start = ContinuousClock.now
+            while ContinuousClock.now - start < .milliseconds(2500) {
+                await busy.send(request)
+                let response = await busy.readResponse()
+                #expect(response?.status == 206 && response?.body == Array(Self.stream[0...9]))
+                if response == nil { break }
+                try await Task.sleep(for: .milliseconds(300))
+            }
+            #expect(components.immediateAnswers.value.load(ordering: .relaxed) > before, "some answered fast")
+            let idleFrom = ContinuousClock.now
+            #expect(await busy.readAll(timeout: .seconds(6)).closed, "closed once idle")
+            #expect(ContinuousClock.now - idleFrom < .seconds(4))
+
+            let cut = try RawConnection(port: port)
+            await cut.send(request + "GET \(path) HTTP/1.1\r\nHost: 127.0.0.1")
+            let cutFrom = ContinuousClock.now
+            let (bytes, closed) = await cut.readAll(timeout: .seconds(6))
+            #expect(closed && ContinuousClock.now - cutFrom < .seconds(4), "the cut head closes")
+            #expect(Self.responses(in: bytes).map(\.status) == [206], "the complete request was answered")
+        }
+    }
+
     /// A visibility change through this process is seen by the very next request; one made
     /// elsewhere (another node, straight in the database) within the row cache's 1 s.
     @Test("a track made private stops being served", arguments: DatabaseEngine.allCases)
