@@ -130,7 +130,7 @@ let package = Package(
         .target(name: "VezaAPI", swiftSettings: swiftSettings),
         .target(
             name: "VezaClient",
-            dependencies: ["Retry", "VezaAPI", asyncHTTPClient, crypto, nio("NIOCore"), nio("NIOHTTP1")],
+            dependencies: ["Retry", "SignedURL", "VezaAPI", asyncHTTPClient, crypto, nio("NIOCore"), nio("NIOHTTP1")],
             swiftSettings: swiftSettings
         ),
         .executableTarget(

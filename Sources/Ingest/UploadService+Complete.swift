@@ -21,13 +21,30 @@ extension UploadService {
     /// Assembles the chunks into the store, verifies size and SHA-256, and creates the track and
     /// its transcode job; idempotent.
     ///
-    /// - Throws: ``IngestError/missingChunks``, ``IngestError/assemblyInProgress`` (another call is
-    ///   assembling), ``IngestError/unsupportedMediaType`` (nothing stored),
-    ///   ``IngestError/checksumMismatch`` or ``IngestError/sizeMismatch`` (nothing stored, chunks
-    ///   kept), ``IngestError/storeUnavailable`` (chunks kept; call again later).
-    public func complete(uploadID: UUID, ownerID: UUID, now: Date = Date()) async throws -> Completion {
+    /// - Parameters:
+    ///   - sha256: The whole file's digest (hex), from a client that hashed the file while sending
+    ///     the chunks rather than declaring it at ``create(ownerID:_:now:)``; checked like a
+    ///     declared one. It must equal the declared one when both are given.
+    /// - Throws: ``IngestError/invalidArgument`` (a malformed `sha256`, or one that differs from
+    ///   the declared digest; nothing changes), ``IngestError/missingChunks``,
+    ///   ``IngestError/assemblyInProgress`` (another call is assembling),
+    ///   ``IngestError/unsupportedMediaType`` (nothing stored), ``IngestError/checksumMismatch`` or
+    ///   ``IngestError/sizeMismatch`` (nothing stored, chunks kept),
+    ///   ``IngestError/storeUnavailable`` (chunks kept; call again later).
+    public func complete(
+        uploadID: UUID,
+        ownerID: UUID,
+        sha256: String? = nil,
+        now: Date = Date()
+    ) async throws -> Completion {
         let started = ContinuousClock.now
-        _ = try await self.owned(uploadID, by: ownerID)
+        let owned = try await self.owned(uploadID, by: ownerID)
+        let given = try sha256.map { try Self.normalizedDigest($0, field: "sha256") }
+        if let given, let declared = owned.sha256, given != declared {
+            throw IngestError.invalidArgument(
+                "'sha256' differs from the digest declared when the upload was created (\(declared))"
+            )
+        }
         // Earlier attempts' multipart uploads that an outage kept from being aborted, and those of
         // prefix assemblies of other (or dead) processes; this process's own is taken over below.
         let prefixes = self.prefixes
@@ -36,11 +53,18 @@ extension UploadService {
         switch claim {
         case .alreadyCompleted(let trackID):
             guard let track = try await self.tracks.find(id: trackID) else { throw IngestError.notFound }
+            if let given, given != track.sha256 {
+                throw IngestError.invalidArgument(
+                    "'sha256' differs from the digest of the track this upload became (\(track.sha256))"
+                )
+            }
             return Completion(track: track, created: false)
         case .assemble(let session, let chunks):
             // No chunk changes from now on: what the prefix assembly stored is checked and used.
             let handover = await self.prefixes.take(uploadID)
             do {
+                var session = session
+                session.sha256 = session.sha256 ?? given
                 let track = try await self.assemble(session, chunks: chunks, handover: handover, started: started)
                 return Completion(track: track, created: true)
             } catch {

@@ -33,6 +33,18 @@ public struct CreateUploadRequest: Codable, Sendable, Equatable {
     }
 }
 
+/// The optional body of `POST /api/v1/uploads/{id}/complete`.
+public struct CompleteUploadRequest: Codable, Sendable, Equatable {
+    /// Lowercase hex SHA-256 of the whole file, for a client that hashed it while sending the
+    /// chunks instead of before `create`; the server refuses a file that does not match (and one
+    /// that differs from a digest declared at `create`).
+    public var sha256: String?
+
+    public init(sha256: String? = nil) {
+        self.sha256 = sha256
+    }
+}
+
 /// `POST /api/v1/uploads` → 201: where to send the chunks.
 public struct UploadCreated: Codable, Sendable, Equatable {
     /// Lowercase UUID.

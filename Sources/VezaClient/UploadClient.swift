@@ -4,6 +4,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import Retry
+import SignedURL
 import VezaAPI
 
 /// The client side of the chunk API, used by `veza upload`: creates a session, sends chunks with a
@@ -68,30 +69,66 @@ public struct UploadClient: Sendable {
             }
         }
         if session == nil {
-            let digest = try Self.sha256(ofFile: path)
-            session = try await self.create(path: path, size: size, sha256: digest)
+            session = try await self.create(path: path, size: size)
             state.set(stateKey, session!.id)
         }
         let current = session!
-        let missing = current.missing
+        let missing = Set(current.missing)
         let counter = ByteCounter(total: size, already: size - missing.reduce(0) { $0 + current.length(of: $1) })
         progress(counter.progress)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            var iterator = missing.makeIterator()
-            func next() -> Bool {
-                guard let index = iterator.next() else { return false }
-                group.addTask {
-                    try await self.sendChunk(current, index: index, file: path)
-                    progress(counter.add(current.length(of: index)))
-                }
-                return true
-            }
-            for _ in 0..<self.options.concurrency where !next() { break }
-            for try await _ in group { _ = next() }
+        let digest = try await self.sendChunks(current, missing: missing, file: ChunkFile(path: path)) { length in
+            progress(counter.add(length))
         }
-        let trackID = try await self.complete(current.id)
+        let trackID = try await self.complete(current.id, sha256: digest)
         state.remove(stateKey)
         return trackID
+    }
+
+    /// Reads the file's chunks in order, hashing the whole file on the way, and sends the
+    /// `missing` ones with a few in flight; returns the file's SHA-256 (hex), for `complete`.
+    ///
+    /// One pass over the file: the whole-file digest is computed here while the chunks in flight
+    /// are hashed (for `X-Chunk-SHA256`) and sent by their own tasks, so both hashes run at once
+    /// and no core waits for a hashing pass before the first chunk goes out. A chunk is read
+    /// straight into one of `concurrency + 1` reused buffers. A resumed upload reads (and hashes)
+    /// the chunks the server already has without sending them.
+    private func sendChunks(
+        _ session: SessionInfo,
+        missing: Set<Int>,
+        file: ChunkFile,
+        sent: @escaping @Sendable (Int64) -> Void
+    ) async throws -> String {
+        var hasher = SHA256()
+        try await withThrowingTaskGroup(of: ByteBuffer.self) { group in
+            var free: [ByteBuffer] = []
+            var inFlight = 0
+            for index in 0..<session.totalChunks {
+                var buffer = free.popLast() ?? ByteBuffer()
+                try file.read(
+                    into: &buffer,
+                    offset: Int64(index) * session.chunkSize,
+                    length: Int(session.length(of: index))
+                )
+                buffer.withUnsafeReadableBytes { hasher.update(bufferPointer: $0) }
+                guard missing.contains(index) else {
+                    free.append(buffer)
+                    continue
+                }
+                if inFlight >= self.options.concurrency, let done = try await group.next() {
+                    free.append(done)
+                    inFlight -= 1
+                }
+                let chunk = buffer
+                group.addTask {
+                    try await self.sendChunk(session, index: index, bytes: chunk)
+                    sent(Int64(chunk.readableBytes))
+                    return chunk
+                }
+                inFlight += 1
+            }
+            for try await _ in group {}
+        }
+        return Hex.lowercase(hasher.finalize())
     }
 
     // MARK: - Requests
@@ -109,11 +146,12 @@ public struct UploadClient: Sendable {
         }
     }
 
-    private func create(path: String, size: Int64, sha256: String) async throws -> SessionInfo {
+    /// Creates the session without a digest: the file is hashed while its chunks are sent, and
+    /// the digest goes to `complete`.
+    private func create(path: String, size: Int64) async throws -> SessionInfo {
         let body = CreateUploadRequest(
             filename: (path as NSString).lastPathComponent,
             size: size,
-            sha256: sha256,
             title: self.options.title
         )
         let reply = try await self.send("POST", "/api/v1/uploads", json: body)
@@ -149,18 +187,12 @@ public struct UploadClient: Sendable {
         }
     }
 
-    private func sendChunk(_ session: SessionInfo, index: Int, file: String) async throws {
-        let length = Int(session.length(of: index))
-        guard let handle = FileHandle(forReadingAtPath: file) else { throw Failure(description: "cannot read \(file)") }
-        try handle.seek(toOffset: UInt64(Int64(index) * session.chunkSize))
-        let bytes = try handle.read(upToCount: length) ?? Data()
-        try? handle.close()
-        guard bytes.count == length else { throw Failure(description: "\(file) changed while uploading") }
-        let digest = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    private func sendChunk(_ session: SessionInfo, index: Int, bytes: ByteBuffer) async throws {
+        let digest = bytes.withUnsafeReadableBytes { Hex.lowercase(SHA256.hash(data: $0)) }
         let reply = try await self.send(
             "PUT",
             "/api/v1/uploads/\(session.id)/chunks/\(index)",
-            body: ByteBuffer(bytes: bytes),
+            body: bytes,
             headers: [("X-Chunk-SHA256", digest), ("Content-Type", "application/octet-stream")]
         )
         guard reply.status == 200, reply.decode(ChunkReceipt.self)?.sha256 == digest else {
@@ -168,9 +200,15 @@ public struct UploadClient: Sendable {
         }
     }
 
-    private func complete(_ id: String) async throws -> String {
+    /// Completes the upload; the server refuses it (422, `checksum_mismatch`) unless the file it
+    /// assembled has `sha256`.
+    private func complete(_ id: String, sha256: String) async throws -> String {
         while true {
-            let reply = try await self.send("POST", "/api/v1/uploads/\(id)/complete")
+            let reply = try await self.send(
+                "POST",
+                "/api/v1/uploads/\(id)/complete",
+                json: CompleteUploadRequest(sha256: sha256)
+            )
             if reply.status == 200 || reply.status == 201, let completed = reply.decode(UploadCompleted.self) {
                 return completed.track.id.lowercased()
             }
@@ -254,13 +292,6 @@ public struct UploadClient: Sendable {
         )
     }
 
-    static func sha256(ofFile path: String) throws -> String {
-        guard let handle = FileHandle(forReadingAtPath: path) else { throw Failure(description: "cannot read \(path)") }
-        defer { try? handle.close() }
-        var hasher = SHA256()
-        while let data = try handle.read(upToCount: 4 * 1024 * 1024), !data.isEmpty { hasher.update(data: data) }
-        return hasher.finalize().map { String(format: "%02x", $0) }.joined()
-    }
 }
 
 /// Counts bytes sent by concurrent chunk uploads.

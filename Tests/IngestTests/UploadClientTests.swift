@@ -91,6 +91,18 @@ struct UploadClientTests {
                     from: Data(contentsOf: URL(fileURLWithPath: stateFile))
                 )
                 #expect(state.isEmpty)
+
+                // Resumed without a declared digest (as this client creates sessions): the chunks
+                // the server has are read and hashed, not sent, and the digest goes to complete.
+                let undeclared = try await harness.create(owner: owner, data, declaredSHA256: .some(nil))
+                try await harness.send(undeclared, data, index: 1)
+                try JSONEncoder().encode([key: undeclared.id.uuidString.lowercased()]).write(
+                    to: URL(fileURLWithPath: stateFile)
+                )
+                let third = try await UploadClient(httpClient: httpClient, options: options).upload(file: file) { _ in }
+                let thirdTrack = try #require(try await TrackRepositoryProbe.find(harness, id: third))
+                #expect(thirdTrack.sha256 == sha256Hex(data))
+                #expect(try await harness.storedDigest(thirdTrack.storageKey).0 == sha256Hex(data))
             }
         }
     }

@@ -177,6 +177,129 @@ struct UploadsRouteTests {
         }
     }
 
+    @Test(
+        "the whole file's digest sent with complete is checked like a declared one",
+        arguments: UploadServiceTests.combinations
+    )
+    func digestAtComplete(engine: DatabaseEngine, kind: StoreKind) async throws {
+        try await self.withClient(engine, kind) { harness, client in
+            let owner = UUID()
+            let headers = try await self.bearer(owner)
+            let data = wavFile(size: IngestHarness.fileSize(kind), seed: 12)
+            let digest = sha256Hex(data)
+            let session = try await harness.create(owner: owner, data, declaredSHA256: .some(nil))
+            try await harness.sendAll(session, data)
+            let complete = "/api/v1/uploads/\(session.id.uuidString.lowercased())/complete"
+            func status() async throws -> UploadStatus {
+                try await harness.service.progress(uploadID: session.id, ownerID: owner).session.status
+            }
+
+            // Malformed: 400, nothing changes.
+            try await client.execute(
+                uri: complete,
+                method: .post,
+                headers: headers,
+                body: try self.json(["sha256": "xyz"])
+            ) {
+                response in
+                #expect(response.status == .badRequest)
+                #expect(response.body.apiError?.code == "invalid_argument")
+            }
+            try await client.execute(uri: complete, method: .post, headers: headers, body: ByteBuffer(string: "{")) {
+                #expect($0.status == .badRequest)
+                #expect($0.body.apiError?.code == "invalid_json")
+            }
+            var textHeaders = headers
+            textHeaders[.contentType] = "text/plain"
+            try await client.execute(
+                uri: complete,
+                method: .post,
+                headers: textHeaders,
+                body: ByteBuffer(string: digest)
+            ) {
+                #expect($0.status == .unsupportedMediaType)
+            }
+            #expect(try await status() == .receiving)
+
+            // A wrong digest: 422, nothing in the store, the upload stays resumable.
+            let wrong = sha256Hex(Array(data.dropLast()))
+            try await client.execute(
+                uri: complete,
+                method: .post,
+                headers: headers,
+                body: try self.json(["sha256": wrong])
+            ) {
+                response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.body.apiError?.code == "checksum_mismatch")
+                #expect(response.body.apiError?.message.contains(wrong) == true)
+            }
+            let left = try await harness.leftovers(owner: owner)
+            #expect(left.objects.isEmpty && left.multipart.isEmpty)
+            let progress = try await harness.service.progress(uploadID: session.id, ownerID: owner)
+            #expect(progress.session.status == .receiving && progress.missing.isEmpty)
+
+            // The right one (upper case is accepted): 201, then 200 with the same track.
+            var trackID = ""
+            try await client.execute(
+                uri: complete,
+                method: .post,
+                headers: headers,
+                body: try self.json(["sha256": digest.uppercased()])
+            ) { response in
+                #expect(response.status == .created)
+                let track = response.body.jsonObject?["track"] as? [String: Any] ?? [:]
+                trackID = track["id"] as? String ?? ""
+                #expect(track["sha256"] as? String == digest)
+            }
+            let track = try #require(try await TrackRepositoryProbe.find(harness, id: trackID))
+            #expect(try await harness.storedDigest(track.storageKey).0 == digest)
+            try await client.execute(
+                uri: complete,
+                method: .post,
+                headers: headers,
+                body: try self.json(["sha256": digest])
+            ) {
+                #expect($0.status == .ok)
+            }
+            try await client.execute(
+                uri: complete,
+                method: .post,
+                headers: headers,
+                body: try self.json(["sha256": wrong])
+            ) {
+                #expect($0.status == .badRequest)
+                #expect($0.body.apiError?.code == "invalid_argument")
+            }
+
+            // Declared at create and sent again: they must agree (400 otherwise, nothing changes).
+            let declared = try await harness.create(owner: owner, data)
+            try await harness.sendAll(declared, data)
+            let second = "/api/v1/uploads/\(declared.id.uuidString.lowercased())/complete"
+            try await client.execute(
+                uri: second,
+                method: .post,
+                headers: headers,
+                body: try self.json(["sha256": wrong])
+            ) {
+                response in
+                #expect(response.status == .badRequest)
+                #expect(response.body.apiError?.message.contains("declared") == true)
+            }
+            #expect(
+                try await harness.service.progress(uploadID: declared.id, ownerID: owner).session.status == .receiving
+            )
+            try await client.execute(
+                uri: second,
+                method: .post,
+                headers: headers,
+                body: try self.json(["sha256": digest])
+            ) {
+                #expect($0.status == .created)
+            }
+        }
+    }
+
     @Test("a non-audio upload gets 415 and missing chunks 409", arguments: DatabaseEngine.allCases)
     func refusals(engine: DatabaseEngine) async throws {
         try await self.withClient(engine, .local) { harness, client in

@@ -1,4 +1,5 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import VezaAPI
@@ -17,7 +18,21 @@ extension Request {
         limit: Int = 64 * 1024,
         fractionalFields: Set<String> = []
     ) async throws -> T {
-        let mediaType = self.headers[.contentType]?.split(separator: ";").first?
+        try Self.requireJSON(self.headers)
+        return try Self.decode(type, from: try await self.collectJSON(limit: limit), fractionalFields: fractionalFields)
+    }
+
+    /// ``decodeJSON(as:limit:fractionalFields:)`` for an optional body: nil when the request has
+    /// none (no bytes, whatever its `Content-Type`).
+    func decodeJSONIfPresent<T: Decodable>(as type: T.Type, limit: Int = 64 * 1024) async throws -> T? {
+        let buffer = try await self.collectJSON(limit: limit)
+        guard buffer.readableBytes > 0 else { return nil }
+        try Self.requireJSON(self.headers)
+        return try Self.decode(type, from: buffer, fractionalFields: [])
+    }
+
+    private static func requireJSON(_ headers: HTTPFields) throws {
+        let mediaType = headers[.contentType]?.split(separator: ";").first?
             .trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
             throw APIError(
@@ -26,9 +41,11 @@ extension Request {
                 message: "send the body as application/json (Content-Type: application/json)"
             )
         }
-        let buffer: ByteBuffer
+    }
+
+    private func collectJSON(limit: Int) async throws -> ByteBuffer {
         do {
-            buffer = try await self.body.collect(upTo: limit)
+            return try await self.body.collect(upTo: limit)
         } catch is NIOTooManyBytesError {
             throw APIError(
                 .contentTooLarge,
@@ -36,6 +53,13 @@ extension Request {
                 message: "the JSON body is larger than \(limit) bytes"
             )
         }
+    }
+
+    private static func decode<T: Decodable>(
+        _ type: T.Type,
+        from buffer: ByteBuffer,
+        fractionalFields: Set<String>
+    ) throws -> T {
         let bytes = Array(buffer.readableBytesView)
         do {
             try StrictJSON.validate(bytes, fractionalFields: fractionalFields)

@@ -100,7 +100,11 @@ struct UploadsController {
     @Sendable func complete(_ request: Request, context: AppRequestContext) async throws -> Response {
         let owner = try Self.owner(context)
         let id = try Self.uploadID(context)
-        let completion = try await mappingIngestErrors { try await self.uploads.complete(uploadID: id, ownerID: owner) }
+        // The body is optional: an empty one (as before) declares no digest.
+        let body = try await request.decodeJSONIfPresent(as: CompleteUploadRequest.self)
+        let completion = try await mappingIngestErrors {
+            try await self.uploads.complete(uploadID: id, ownerID: owner, sha256: body?.sha256)
+        }
         return try jsonResponse(
             UploadCompleted(track: TrackResource(track: completion.track, query: "")),
             status: completion.created ? .created : .ok
