@@ -107,6 +107,9 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
             switch bytes.withUnsafeReadableBytes({ RawRequestHead.read($0) }) {
             case .incomplete:
                 self.partial = (bytes, since)
+                // Its header deadline may come before the check the timer waits for.
+                self.timer?.cancel()
+                self.timer = nil
                 self.armTimer(context)
                 return
             case .other:
