@@ -17,8 +17,22 @@ public protocol ImmediateReads: Sendable {
 public struct ImmediateRead: Sendable {
     /// The object's metadata when it was opened.
     public var info: ObjectInfo
-    /// The range asked for and its bytes; nil when no body was asked.
-    public var body: (range: ClosedRange<Int64>, bytes: ByteBuffer)?
+    /// The range asked for and where its bytes are; nil when no body was asked.
+    public var body: (range: ClosedRange<Int64>, bytes: ImmediateBody)?
+}
+
+/// The bytes of an ``ImmediateRead``.
+public enum ImmediateBody: Sendable {
+    /// Read into memory.
+    case bytes(ByteBuffer)
+    /// Still in the open file, for a `FileRegion` (written with `sendfile`, no copy through
+    /// memory). The receiver owns the handle and must close it, also when it does not write it.
+    case file(NIOFileHandle)
+
+    /// Closes the file handle, if there is one (a body that is not written after all).
+    public func discard() {
+        if case .file(let handle) = self { try? handle.close() }
+    }
 }
 
 /// The body asked of ``ImmediateReads/readNow(key:bodyRange:)`` is longer than one read: the

@@ -188,13 +188,28 @@ final class ImmediateAnswerHandler: ChannelDuplexHandler, RemovableChannelHandle
         let head = ResponseHeadBytes.make(answer.status, headers, allocator: context.channel.allocator)
         let written = context.eventLoop.makePromise(of: Void.self)
         self.answersBeingWritten += 1
-        if let body = answer.body, body.readableBytes > 0 {
+        switch answer.body {
+        case .some((_, .bytes(let bytes))):
             context.write(self.wrapOutboundOut(.byteBuffer(head)), promise: nil)
-            context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(body)), promise: written)
-        } else {
+            context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(bytes)), promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in self.answerWritten(context) }
+        case .some((let range, .file(let handle))):
+            // sendfile from the page cache, as nginx does; the handle is closed once written.
+            let region = FileRegion(
+                fileHandle: handle,
+                readerIndex: Int(range.lowerBound),
+                endIndex: Int(range.upperBound) + 1
+            )
+            context.write(self.wrapOutboundOut(.byteBuffer(head)), promise: nil)
+            context.writeAndFlush(self.wrapOutboundOut(.fileRegion(region)), promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in
+                try? handle.close()
+                self.answerWritten(context)
+            }
+        case .none:
             context.writeAndFlush(self.wrapOutboundOut(.byteBuffer(head)), promise: written)
+            written.futureResult.assumeIsolated().whenComplete { _ in self.answerWritten(context) }
         }
-        written.futureResult.assumeIsolated().whenComplete { _ in self.answerWritten(context) }
 
         RequestMetrics.record(
             route: answer.route,

@@ -14,7 +14,7 @@ import Synchronization
 /// - ``TrackAccessPolicy`` decides without an entitlement or plan lookup (anonymous callers,
 ///   owners, admins),
 /// - the request has no query (no share token), and
-/// - the store redirects (S3: the 302 to a presigned URL), or it reads the body at once
+/// - the store redirects (S3: the 302 to a presigned URL), or it has the body at once
 ///   (``ImmediateReads``: local files) and the answer is a 200, a single-range 206 or a 304.
 ///
 /// Anything else returns nil and takes the routed path, which answers every case (and fills the
@@ -26,7 +26,8 @@ struct ImmediateStreamResponder: Sendable {
     struct Answer {
         var status: HTTPResponse.Status
         var headers: HTTPFields
-        var body: ByteBuffer?
+        /// The body's range of the object and its bytes (the receiver closes a file it holds).
+        var body: (range: ClosedRange<Int64>, bytes: ImmediateBody)?
         /// The route as the request metrics name it.
         var route: String
     }
@@ -177,21 +178,23 @@ struct ImmediateStreamResponder: Sendable {
         let tag = EntityTag(opaqueTag: entityTag ?? read.info.etag)
         let modified = HTTPDate(lastModified: read.info.lastModified)
         let headers = ObjectResponder.validatorHeaders(headers, tag: tag, modified: modified)
-        let body = ask.isHead ? nil : read.body?.bytes
+        let body = ask.isHead ? nil : read.body
+        let answer: Answer?
         switch ask.answer(size: size, tag: tag, modified: modified) {
         case .notModified:
-            return Answer(status: .notModified, headers: headers, body: nil, route: route)
-        case .whole:
-            guard ask.isHead || size == 0 || body != nil else { return nil }
+            answer = Answer(status: .notModified, headers: headers, body: nil, route: route)
+        case .whole where ask.isHead || size == 0 || body != nil:
             let headers = ObjectResponder.wholeHeaders(headers, size: read.info.size, contentType: contentType)
-            return Answer(status: .ok, headers: headers, body: body, route: route)
-        case .partial(let range):
-            guard ask.isHead || body != nil else { return nil }
+            answer = Answer(status: .ok, headers: headers, body: body, route: route)
+        case .partial(let range) where ask.isHead || body != nil:
             let headers = ObjectResponder.partialHeaders(headers, range: range, size: size, contentType: contentType)
-            return Answer(status: .partialContent, headers: headers, body: body, route: route)
-        case .preconditionFailed, .multipart, .unsatisfiable:
-            return nil
+            answer = Answer(status: .partialContent, headers: headers, body: body, route: route)
+        case .whole, .partial, .preconditionFailed, .multipart, .unsatisfiable:
+            answer = nil
         }
+        // A body read for an answer not given here (the file changed between the two looks).
+        if answer?.body == nil { read.body?.bytes.discard() }
+        return answer
     }
 }
 

@@ -14,9 +14,17 @@ import Testing
 /// exactly the routed path's answers, over a real connection, and only when it may.
 @Suite("Stream fast path")
 struct ImmediateStreamTests {
-    static let original: [UInt8] = (0..<3000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
-    static let stream: [UInt8] = (0..<2000).map { UInt8(truncatingIfNeeded: 255 &- $0) }
-    static let segment: [UInt8] = (0..<1500).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+    // Whole bodies and long ranges are past FileSystemStore.fileRegionMinimum (written with
+    // sendfile); short ranges below it (read into memory).
+    static let original: [UInt8] = (0..<40_000).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+    static let stream: [UInt8] = (0..<20_000).map { UInt8(truncatingIfNeeded: 255 &- $0) }
+    static let segment: [UInt8] = (0..<17_000).map { UInt8(truncatingIfNeeded: $0 &* 13) }
+
+    @Test("the bodies here take both ways of reading: into memory and sendfile")
+    func bodiesTakeBothReads() {
+        #expect(Self.segment.count >= FileSystemStore.fileRegionMinimum)
+        #expect(1000 < FileSystemStore.fileRegionMinimum, "the 1000-byte ranges are read into memory")
+    }
 
     struct Case {
         var who: String
@@ -108,7 +116,13 @@ struct ImmediateStreamTests {
             Case(who: "anonymous, stream.m4a", path: streamPath, immediate: true),
             Case(who: "anonymous, a range", path: streamPath, headers: range, immediate: true),
             Case(who: "anonymous, a suffix range", path: streamPath, headers: [.range: "bytes=-20"], immediate: true),
-            Case(who: "anonymous, an open range", path: streamPath, headers: [.range: "bytes=1990-"], immediate: true),
+            Case(who: "anonymous, an open range", path: streamPath, headers: [.range: "bytes=19990-"], immediate: true),
+            Case(
+                who: "anonymous, a long range",
+                path: streamPath,
+                headers: [.range: "bytes=1000-18999"],
+                immediate: true
+            ),
             Case(who: "anonymous, HEAD", path: streamPath, method: .head, headers: range, immediate: true),
             Case(who: "owner, the original", identity: owner, path: streamPath, headers: range, immediate: true),
             Case(who: "admin, the original", identity: admin, path: streamPath, immediate: true),
@@ -124,7 +138,7 @@ struct ImmediateStreamTests {
             Case(
                 who: "an unsatisfiable range",
                 path: streamPath,
-                headers: [.range: "bytes=9000-"],
+                headers: [.range: "bytes=90000-"],
                 immediate: false,
                 immediateOnS3: true
             ),
