@@ -139,7 +139,8 @@ struct ImmediateStreamResponder: Sendable {
 
     /// The routed path's 302 to a presigned URL of `key`, when the store serves it itself.
     func redirect(_ request: HTTPRequest, key: String, headers: HTTPFields, route: String) -> Answer? {
-        guard (try? self.listening.redirects(key)) == true,
+        // A store with immediate reads serves its own bytes (and checking costs a path per request).
+        guard self.files == nil, (try? self.listening.redirects(key)) == true,
             let headers = try? self.listening.redirectHeaders(
                 headers,
                 method: request.method,
