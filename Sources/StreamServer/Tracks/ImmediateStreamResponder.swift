@@ -211,23 +211,80 @@ extension ImmediateStreamResponder {
         var resource: Resource
 
         /// Nil for every other path, and for one with a query or percent-encoding (the routed
-        /// path decodes and checks those).
+        /// path decodes and checks those). Read on the path's bytes: this runs for every request.
         init?(_ path: String?) {
-            guard let path, path.hasPrefix(ImmediateStreamResponder.tracksPrefix),
-                !path.utf8.contains(UInt8(ascii: "?")), !path.utf8.contains(UInt8(ascii: "%"))
+            guard var path else { return nil }
+            guard let target = path.withUTF8({ Self.read(path: $0) }) else { return nil }
+            self = target
+        }
+
+        private init(trackID: UUID, resource: Resource) {
+            self.trackID = trackID
+            self.resource = resource
+        }
+
+        /// `{prefix}{uuid}/stream` or `{prefix}{uuid}/hls/{rendition}/{segment}`.
+        static func read(path: UnsafeBufferPointer<UInt8>) -> Target? {
+            let prefix = ImmediateStreamResponder.tracksPrefix.utf8
+            let idEnd = prefix.count + 36
+            guard path.count > idEnd, path.starts(with: prefix),
+                !path.contains(UInt8(ascii: "?")), !path.contains(UInt8(ascii: "%")),
+                let id = Self.uuid(UnsafeBufferPointer(rebasing: path[prefix.count..<idEnd]))
             else { return nil }
-            let parts = path.dropFirst(ImmediateStreamResponder.tracksPrefix.utf8.count)
-                .split(separator: "/", omittingEmptySubsequences: false)
-            guard let id = parts.first.flatMap({ UUID(uuidString: String($0)) }) else { return nil }
-            self.trackID = id
-            if parts.count == 2, parts[1] == "stream" {
-                self.resource = .stream
-            } else if parts.count == 4, parts[1] == "hls", parts[3] != "index.m3u8",
-                TracksController.isHLSName(parts[2]), TracksController.isHLSName(parts[3])
-            {
-                self.resource = .segment(rendition: String(parts[2]), segment: String(parts[3]))
-            } else {
-                return nil
+            let rest = UnsafeBufferPointer(rebasing: path[idEnd...])
+            if rest.elementsEqual("/stream".utf8) { return Target(trackID: id, resource: .stream) }
+            let hls = "/hls/".utf8
+            guard rest.starts(with: hls) else { return nil }
+            let names = rest.dropFirst(hls.count).split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            guard names.count == 2, names.allSatisfy(Self.isHLSName), !names[1].elementsEqual("index.m3u8".utf8)
+            else { return nil }
+            let rendition = String(decoding: names[0], as: UTF8.self)
+            let segment = String(decoding: names[1], as: UTF8.self)
+            return Target(trackID: id, resource: .segment(rendition: rendition, segment: segment))
+        }
+
+        /// A UUID in its 36-character form (either case), as `UUID(uuidString:)` reads it.
+        static func uuid(_ text: UnsafeBufferPointer<UInt8>) -> UUID? {
+            guard text.count == 36 else { return nil }
+            var bytes = [UInt8](repeating: 0, count: 16)
+            var index = 0
+            for (offset, character) in text.enumerated() {
+                if offset == 8 || offset == 13 || offset == 18 || offset == 23 {
+                    guard character == UInt8(ascii: "-") else { return nil }
+                    continue
+                }
+                guard let nibble = Self.hexValue(character) else { return nil }
+                bytes[index / 2] |= index % 2 == 0 ? nibble << 4 : nibble
+                index += 1
+            }
+            return UUID(
+                uuid: (
+                    bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
+                    bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
+                )
+            )
+        }
+
+        static func hexValue(_ character: UInt8) -> UInt8? {
+            switch character {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): return character - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): return character - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): return character - UInt8(ascii: "A") + 10
+            default: return nil
+            }
+        }
+
+        /// ``TracksController/isHLSName(_:)`` on bytes.
+        static func isHLSName(_ name: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+            guard let first = name.first, first != UInt8(ascii: ".") else { return false }
+            return name.allSatisfy { byte in
+                switch byte {
+                case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+                    UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: "."):
+                    return true
+                default:
+                    return false
+                }
             }
         }
     }
